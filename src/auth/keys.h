@@ -1,0 +1,38 @@
+/*
+ * auth/keys.h - the keys tokens are verified with (and the local one they are signed with).
+ *
+ * The local signing key is an RSA-2048 key created on first start as DIR/keys/signing.pem (mode
+ * 0600, directory 0700); its `kid` is the RFC 7638 JWK thumbprint of the public key (base64url of
+ * the SHA-256).  More verification keys come from a JWKS file (--jwks FILE): RSA keys given as
+ * `n`/`e` or as an `x5c` certificate, each with its `kid`, as Entra publishes them, so tokens of a
+ * real tenant can be checked offline.  A key set is immutable once loaded and may be shared by
+ * threads.
+ */
+#ifndef CMP_AUTH_KEYS_H
+#define CMP_AUTH_KEYS_H
+
+#include <stddef.h>
+
+struct cmp_error;
+struct auth_keys;
+
+/*
+ * Load (creating on first use) the local key in `data_dir`/keys/, then the keys of `jwks_file`
+ * (NULL for none).  On success *out owns the set; free it with auth_keys_free().
+ * Errors: CMP_EIO (unreadable/uncreatable files, bad JWKS), with `err` saying which.
+ */
+int auth_keys_load(const char *data_dir, const char *jwks_file, struct auth_keys **out,
+                   struct cmp_error *err);
+
+void auth_keys_free(struct auth_keys *k);
+
+/* The kid of the local signing key (valid while `k` lives). */
+const char *auth_keys_local_kid(const struct auth_keys *k);
+
+/* Number of verification keys (local + JWKS). */
+size_t auth_keys_count(const struct auth_keys *k);
+
+/* Write the public keys as a JWKS document (NUL-terminated, malloc'd, caller frees), or NULL. */
+char *auth_keys_jwks_json(const struct auth_keys *k);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * core/uuid.c - v4 GUIDs via getrandom(2).
+ */
+#include "core/uuid.h"
+
+#include "core/err.h"
+
+#include <errno.h>
+#include <sys/random.h>
+
+int random_bytes(void *p, size_t n)
+{
+    unsigned char *b = p;
+
+    while (n) {
+        ssize_t got = getrandom(b, n, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return CMP_EIO;
+        }
+        b += got;
+        n -= (size_t)got;
+    }
+    return 0;
+}
+
+int uuid_v4(char out[UUID_STR_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    int i;
+    int o = 0;
+    int rc = random_bytes(r, sizeof r);
+
+    if (rc)
+        return rc;
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+    for (i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[r[i] >> 4];
+        out[o++] = hex[r[i] & 15];
+    }
+    out[o] = '\0';
+    return 0;
+}

@@ -1,0 +1,5 @@
+/* placeholder until the server lands */
+int main(void)
+{
+    return 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * store/store.h - the one storage interface.  SQLite (the embedded default) fills it now and
+ * PostgreSQL will; nothing above store/ knows which backend is in use.
+ *
+ * A `struct store` is one connection: each server thread opens its own.  Every partner call takes
+ * the tenant id; rows of another tenant are invisible (CMP_ENOTFOUND, exactly like an unknown id).
+ * A call that returns 0 after a write has committed it.
+ */
+#ifndef CMP_STORE_STORE_H
+#define CMP_STORE_STORE_H
+
+#include "graph/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct cmp_error;
+struct store;
+
+struct store_tenant {
+    char id[37]; /* lowercase GUID */
+    bool intune_licensed;
+    int64_t created; /* unix seconds */
+};
+
+/* One page of a listing, in insertion order (keyset on an internal sequence number). */
+struct store_list_req {
+    size_t limit;      /* at most this many items */
+    int64_t after_seq; /* 0: from the start; else the last_seq of the previous page */
+};
+
+struct store_page {
+    struct graph_partner *items; /* arena-owned */
+    size_t n;
+    bool more;        /* rows remain after this page */
+    int64_t last_seq; /* to pass as after_seq for the next page */
+};
+
+struct store_ops {
+    const char *name; /* "sqlite" */
+    int (*open)(const char *location, struct store **out, struct cmp_error *err);
+    void (*close)(struct store *s);
+    int (*tenant_get)(struct store *s, const char *tenant, struct store_tenant *out,
+                      struct cmp_error *err);
+    int (*tenant_put)(struct store *s, const struct store_tenant *t, bool only_if_new,
+                      struct cmp_error *err);
+    int (*tenant_list)(struct store *s, struct arena *a, struct store_tenant **out, size_t *n,
+                       struct cmp_error *err);
+    int (*partner_insert)(struct store *s, const char *tenant, const struct graph_partner *p,
+                          struct cmp_error *err);
+    int (*partner_get)(struct store *s, const char *tenant, const char *id, struct arena *a,
+                       struct graph_partner *out, struct cmp_error *err);
+    int (*partner_patch)(struct store *s, const char *tenant, const char *id,
+                         const struct graph_partner *patch, struct arena *a,
+                         struct graph_partner *out, struct cmp_error *err);
+    int (*partner_delete)(struct store *s, const char *tenant, const char *id,
+                          struct cmp_error *err);
+    int (*partner_list)(struct store *s, const char *tenant, const struct store_list_req *req,
+                        struct arena *a, struct store_page *out, struct cmp_error *err);
+    int (*partner_count)(struct store *s, const char *tenant, int64_t *out,
+                         struct cmp_error *err);
+};
+
+/*
+ * Open a connection.  `location` is a data directory (SQLite at DIR/cmpd.db) or "sqlite:PATH";
+ * the schema is created or migrated to the current version first.  CMP_ESTORE / CMP_EIO on failure.
+ */
+int store_open(const char *location, struct store **out, struct cmp_error *err);
+void store_close(struct store *s);
+
+/* The backend's name. */
+const char *store_backend(const struct store *s);
+
+/* The tenant registry.  tenant_get: CMP_ENOTFOUND when unknown. */
+int store_tenant_get(struct store *s, const char *tenant, struct store_tenant *out,
+                     struct cmp_error *err);
+/* Insert or update; with only_if_new an existing tenant is left alone (and 0 returned). */
+int store_tenant_put(struct store *s, const struct store_tenant *t, bool only_if_new,
+                     struct cmp_error *err);
+int store_tenant_list(struct store *s, struct arena *a, struct store_tenant **out, size_t *n,
+                      struct cmp_error *err);
+
+/* Insert `p` (its id already assigned).  A duplicate id in the tenant is CMP_ESTORE. */
+int store_partner_insert(struct store *s, const char *tenant, const struct graph_partner *p,
+                         struct cmp_error *err);
+
+/* Read one partner into *out (strings in `a`).  CMP_ENOTFOUND if absent in this tenant. */
+int store_partner_get(struct store *s, const char *tenant, const char *id, struct arena *a,
+                      struct graph_partner *out, struct cmp_error *err);
+
+/*
+ * Apply the properties present in `patch` to partner `id` in one transaction (read, merge with
+ * graph_partner_merge, write) and store the result in *out.  CMP_ENOTFOUND if absent.
+ */
+int store_partner_patch(struct store *s, const char *tenant, const char *id,
+                        const struct graph_partner *patch, struct arena *a,
+                        struct graph_partner *out, struct cmp_error *err);
+
+/* Delete partner `id`.  CMP_ENOTFOUND if absent. */
+int store_partner_delete(struct store *s, const char *tenant, const char *id,
+                         struct cmp_error *err);
+
+/* One page of the tenant's partners. */
+int store_partner_list(struct store *s, const char *tenant, const struct store_list_req *req,
+                       struct arena *a, struct store_page *out, struct cmp_error *err);
+
+/* Number of the tenant's partners. */
+int store_partner_count(struct store *s, const char *tenant, int64_t *out,
+                        struct cmp_error *err);
+
+#endif
