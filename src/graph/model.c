@@ -112,23 +112,25 @@ void graph_partner_merge(struct graph_partner *dst, const struct graph_partner *
         const struct graph_prop *p = &graph_partner_props[i];
         if (p->id == GRAPH_P_ID || !(patch->present & GRAPH_PROP_BIT(p->id)))
             continue;
+        char *d = (char *)dst + p->offset;
+        const char *src = (const char *)patch + p->offset;
         switch (p->type) {
         case EDM_STRING:
-            memcpy((char *)dst + p->offset, (const char *)patch + p->offset, sizeof(const char *));
+            *(const char **)(void *)d = *(const char *const *)(const void *)src;
             break;
         case EDM_DATETIMEOFFSET:
             dst->last_heartbeat = patch->last_heartbeat;
             dst->last_heartbeat_ticks = patch->last_heartbeat_ticks;
             break;
         case EDM_ENUM:
-            memcpy((char *)dst + p->offset, (const char *)patch + p->offset, sizeof(int));
+            *(int *)(void *)d = *(const int *)(const void *)src;
             break;
         case EDM_BOOLEAN:
-            memcpy((char *)dst + p->offset, (const char *)patch + p->offset, sizeof(bool));
+            *(bool *)(void *)d = *(const bool *)(const void *)src;
             break;
         case EDM_ASSIGNMENTS:
-            memcpy((char *)dst + p->offset, (const char *)patch + p->offset,
-                   sizeof(struct graph_assignments));
+            *(struct graph_assignments *)(void *)d =
+                *(const struct graph_assignments *)(const void *)src;
             break;
         }
     }
