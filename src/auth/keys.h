@@ -35,4 +35,23 @@ size_t auth_keys_count(const struct auth_keys *k);
 /* Write the public keys as a JWKS document (NUL-terminated, malloc'd, caller frees), or NULL. */
 char *auth_keys_jwks_json(const struct auth_keys *k);
 
+/* ---- auth-internal: for jwt.c only ---- */
+
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
+
+/*
+ * The verification key whose `kid` equals `kid`, else the one whose `x5t` equals `x5t` (either
+ * may be NULL), or NULL.  Borrowed: valid while `k` lives.
+ */
+struct evp_pkey_st *auth__keys_find(const struct auth_keys *k, const char *kid, const char *x5t);
+
+/* The local private key (signs minted tokens).  Borrowed: valid while `k` lives. */
+struct evp_pkey_st *auth__keys_signing(const struct auth_keys *k);
+
+/*
+ * A key set holding only a fresh in-memory RSA-2048 key (nothing on disk), with kid `kid` (NULL:
+ * its thumbprint).  For the fuzz entry point and tests.  CMP_EIO / CMP_ENOMEM on failure.
+ */
+int auth__keys_ephemeral(const char *kid, struct auth_keys **out, struct cmp_error *err);
+
 #endif

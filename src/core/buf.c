@@ -98,7 +98,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     return 0;
 }
 
-int buf_append_json_escaped(struct buf *b, const char *s, size_t n)
+/* The escaping loop of buf_append_json_escaped(); may stop part way. */
+static int append_escaped(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i;
@@ -155,6 +156,19 @@ int buf_append_json_escaped(struct buf *b, const char *s, size_t n)
             return rc;
     }
     return buf_append(b, s + n - run, run);
+}
+
+int buf_append_json_escaped(struct buf *b, const char *s, size_t n)
+{
+    size_t len = b->len;
+    int rc = append_escaped(b, s, n);
+
+    /* Like every append, a failed one leaves the buffer as it was. */
+    if (rc && b->data) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+    return rc;
 }
 
 char *buf_steal(struct buf *b, size_t *len)

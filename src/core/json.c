@@ -1,8 +1,10 @@
 /*
  * core/json.c - yajl events -> arena tree, with the extra strictness yajl lacks.
  *
- * yajl validates UTF-8 and rejects trailing garbage and comments by default; duplicate keys, NUL
- * bytes in strings, the depth limit and the member limit are enforced in the callbacks here.
+ * yajl rejects trailing garbage and comments by default and checks the shape of UTF-8 sequences,
+ * but lets overlong forms, surrogates and code points past U+10FFFF through; strings and member
+ * names are validated again here (str_is_utf8).  Duplicate keys, NUL bytes in strings, the depth
+ * limit and the member limit are enforced in the callbacks too.
  */
 #include "core/json.h"
 
@@ -39,6 +41,8 @@ struct ctx {
     char detail[160];
 };
 
+static const char oom[] = "out of memory";
+
 static int stop(struct ctx *c, const char *problem)
 {
     c->problem = problem;
@@ -51,7 +55,7 @@ static int add(struct ctx *c, struct json_value *v)
     struct node_list *item;
 
     if (!v)
-        return stop(c, "out of memory");
+        return stop(c, oom);
     if (c->depth == 0) {
         c->root = v;
         return 1;
@@ -61,7 +65,7 @@ static int add(struct ctx *c, struct json_value *v)
         return stop(c, "too many members in one object");
     item = arena_alloc(c->a, sizeof *item);
     if (!item)
-        return stop(c, "out of memory");
+        return stop(c, oom);
     item->next = NULL;
     item->value = v;
     item->key = f->pending_key;
@@ -111,7 +115,7 @@ static int on_number(void *ud, const char *s, size_t n)
         v->u.str.p = arena_strndup(c->a, s, n);
         v->u.str.n = n;
         if (!v->u.str.p)
-            return stop(c, "out of memory");
+            return stop(c, oom);
     }
     return add(c, v);
 }
@@ -123,12 +127,14 @@ static int on_string(void *ud, const unsigned char *s, size_t n)
 
     if (memchr(s, '\0', n))
         return stop(c, "a string contains a NUL character");
+    if (!str_is_utf8((const char *)s, n))
+        return stop(c, "a string is not valid UTF-8");
     v = new_value(c, JSON_STRING);
     if (v) {
         v->u.str.p = arena_strndup(c->a, (const char *)s, n);
         v->u.str.n = n;
         if (!v->u.str.p)
-            return stop(c, "out of memory");
+            return stop(c, oom);
     }
     return add(c, v);
 }
@@ -161,9 +167,14 @@ static int on_map_key(void *ud, const unsigned char *s, size_t n)
 
     if (memchr(s, '\0', n))
         return stop(c, "a member name contains a NUL character");
+    if (!str_is_utf8((const char *)s, n))
+        return stop(c, "a member name is not valid UTF-8");
     for (it = f->head; it; it = it->next) {
         if (it->key_len == n && memcmp(it->key, s, n) == 0) {
             size_t show = n < 64 ? n : 64;
+            /* Cut at a character boundary: the message must stay valid UTF-8. */
+            while (show < n && show && (s[show] & 0xc0) == 0x80)
+                show--;
             memcpy(c->detail, s, show);
             c->detail[show] = '\0';
             return stop(c, "duplicate member name");
@@ -172,7 +183,7 @@ static int on_map_key(void *ud, const unsigned char *s, size_t n)
     f->pending_key = arena_strndup(c->a, (const char *)s, n);
     f->pending_key_len = n;
     if (!f->pending_key)
-        return stop(c, "out of memory");
+        return stop(c, oom);
     return 1;
 }
 
@@ -186,7 +197,7 @@ static int close_container(struct ctx *c)
     if (v->type == JSON_OBJECT) {
         v->u.obj.items = arena_alloc(c->a, (f->count ? f->count : 1) * sizeof *v->u.obj.items);
         if (!v->u.obj.items)
-            return stop(c, "out of memory");
+            return stop(c, oom);
         for (it = f->head; it; it = it->next, i++) {
             v->u.obj.items[i].key = it->key;
             v->u.obj.items[i].key_len = it->key_len;
@@ -196,7 +207,7 @@ static int close_container(struct ctx *c)
     } else {
         v->u.arr.items = arena_alloc(c->a, (f->count ? f->count : 1) * sizeof *v->u.arr.items);
         if (!v->u.arr.items)
-            return stop(c, "out of memory");
+            return stop(c, oom);
         for (it = f->head; it; it = it->next, i++)
             v->u.arr.items[i] = it->value;
         v->u.arr.n = f->count;
@@ -222,6 +233,61 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = (int (*)(void *))close_container,
 };
 
+static bool hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        char ch = s[i];
+        unsigned d;
+        if (ch >= '0' && ch <= '9')
+            d = (unsigned)(ch - '0');
+        else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+            d = (unsigned)((ch | 0x20) - 'a' + 10);
+        else
+            return false;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return true;
+}
+
+/*
+ * yajl turns the \u escape of a lone UTF-16 surrogate into '?' without a word, so look for one
+ * first.  A backslash occurs only inside strings in any text yajl accepts: no string tracking is
+ * needed, and a malformed escape is left for yajl to refuse.
+ */
+static bool has_lone_surrogate(const char *p, size_t n)
+{
+    size_t i = 0;
+    unsigned u;
+    unsigned low;
+
+    while (i < n) {
+        const char *b = memchr(p + i, '\\', n - i);
+        if (!b)
+            return false;
+        i = (size_t)(b - p) + 1;
+        if (i < n && p[i] != 'u') {
+            i++; /* a one-character escape, e.g. the second backslash of \\ */
+            continue;
+        }
+        if (n - i < 5 || !hex4(p + i + 1, &u))
+            return false;
+        i += 5;
+        if (u >= 0xdc00 && u <= 0xdfff)
+            return true;
+        if (u >= 0xd800 && u <= 0xdbff) {
+            if (n - i < 6 || p[i] != '\\' || p[i + 1] != 'u' || !hex4(p + i + 2, &low) ||
+                low < 0xdc00 || low > 0xdfff)
+                return true;
+            i += 6;
+        }
+    }
+    return false;
+}
+
 int json_parse(struct arena *a, const char *p, size_t n, int code, struct json_value **out,
                struct cmp_error *err)
 {
@@ -233,6 +299,8 @@ int json_parse(struct arena *a, const char *p, size_t n, int code, struct json_v
 
     if (!c)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
+    if (has_lone_surrogate(p, n))
+        return cmp_error_set(err, code, "Invalid JSON: a string contains a lone UTF-16 surrogate.");
     c->a = a;
     h = yajl_alloc(&callbacks, NULL, c);
     if (!h)
@@ -244,7 +312,9 @@ int json_parse(struct arena *a, const char *p, size_t n, int code, struct json_v
         at = n;
     }
     if (st != yajl_status_ok) {
-        if (c->problem && c->detail[0]) {
+        if (c->problem == oom) {
+            rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+        } else if (c->problem && c->detail[0]) {
             rc = cmp_error_set(err, code, "Invalid JSON: %s '%s' at offset %zu.", c->problem,
                                c->detail, at);
         } else if (c->problem) {
@@ -253,18 +323,15 @@ int json_parse(struct arena *a, const char *p, size_t n, int code, struct json_v
             rc = cmp_error_set(err, code, "Invalid JSON: the body is empty.");
         } else {
             unsigned char *m = yajl_get_error(h, 0, (const unsigned char *)p, n);
-            /* yajl's own words ("lexical error: invalid char in json text") are safe to show. */
+            size_t len = m ? strlen((const char *)m) : 0;
+            /* yajl's own words ("lexical error: invalid char in json text") are safe to show,
+             * without their trailing newline. */
+            while (len && (m[len - 1] == '\n' || m[len - 1] == ' ' || m[len - 1] == '.'))
+                m[--len] = '\0';
             rc = cmp_error_set(err, code, "Invalid JSON at offset %zu: %s.", at,
                                m ? (const char *)m : "syntax error");
-            if (m) {
-                size_t len = strlen((const char *)m);
-                while (len && (m[len - 1] == '\n' || m[len - 1] == ' '))
-                    m[--len] = '\0';
-                cmp_error_clear(err);
-                rc = cmp_error_set(err, code, "Invalid JSON at offset %zu: %s.", at,
-                                   (const char *)m);
+            if (m)
                 yajl_free_error(h, m);
-            }
         }
     } else if (!c->root) {
         rc = cmp_error_set(err, code, "Invalid JSON: the body is empty.");

@@ -81,6 +81,46 @@ void str_lower(char *dst, const char *s, size_t n)
     dst[n] = '\0';
 }
 
+bool str_is_utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned c = p[i];
+        unsigned lo = 0x80;
+        unsigned hi = 0xbf;
+        size_t len;
+        size_t k;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            /* The second byte's range excludes overlong forms (E0) and surrogates (ED). */
+            lo = c == 0xe0 ? 0xa0 : 0x80;
+            hi = c == 0xed ? 0x9f : 0xbf;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            lo = c == 0xf0 ? 0x90 : 0x80; /* overlong */
+            hi = c == 0xf4 ? 0x8f : 0xbf; /* above U+10FFFF */
+        } else {
+            return false; /* a continuation byte, C0/C1 (overlong) or F5..FF */
+        }
+        if (n - i < len || p[i + 1] < lo || p[i + 1] > hi)
+            return false;
+        for (k = 2; k < len; k++)
+            if (p[i + k] < 0x80 || p[i + k] > 0xbf)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *str_base64url_encode(struct arena *a, const unsigned char *p, size_t n)
@@ -136,10 +176,14 @@ static int b64_decode(struct arena *a, const char *s, size_t n, bool url, unsign
     size_t o = 0;
     unsigned acc = 0;
     int bits = 0;
+    size_t pad = 0;
 
-    while (n && s[n - 1] == '=')
+    while (n && s[n - 1] == '=') {
         n--;
-    if (n % 4 == 1)
+        pad++;
+    }
+    /* Padding is optional, but when present it must complete the last group of four. */
+    if (n % 4 == 1 || pad > 2 || (pad && (n + pad) % 4 != 0))
         return CMP_EBADREQUEST;
     p = arena_alloc(a, n / 4 * 3 + 3);
     if (!p)

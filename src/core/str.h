@@ -55,6 +55,12 @@ int str_percent_decode(struct arena *a, const char *s, size_t n, char **out, siz
 /* Is `s` a lowercase or uppercase GUID of the 8-4-4-4-12 form? */
 bool str_is_guid(const char *s, size_t n);
 
+/*
+ * Is `s` (n bytes) well-formed UTF-8 (RFC 3629)?  Overlong forms, UTF-16 surrogates (U+D800..DFFF)
+ * and code points above U+10FFFF are not.
+ */
+bool str_is_utf8(const char *s, size_t n);
+
 /* Copy `s` into `dst` lower-cased (dst has n + 1 bytes). */
 void str_lower(char *dst, const char *s, size_t n);
 

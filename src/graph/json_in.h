@@ -10,6 +10,10 @@
  * ignored.  Failures return CMP_EBADBODY with a message naming the offending property, e.g.
  * "The property 'x' does not exist on type 'microsoft.graph.complianceManagementPartner'. Make sure
  * to only use property names that are defined by the type or mark the type as open type."
+ *
+ * Limits Graph does not document but cmpd needs: a string property (displayName, groupId,
+ * collectionId, the filter id, a PATCH id) holds at most GRAPH_MAX_STRING bytes, and an assignment
+ * collection at most GRAPH_MAX_ASSIGNMENTS elements; beyond them the body is refused (400).
  */
 #ifndef CMP_GRAPH_JSON_IN_H
 #define CMP_GRAPH_JSON_IN_H
@@ -21,6 +25,9 @@
 struct arena;
 struct cmp_error;
 struct json_value;
+
+#define GRAPH_MAX_STRING 4096
+#define GRAPH_MAX_ASSIGNMENTS 1000
 
 enum graph_decode_mode {
     GRAPH_DECODE_CREATE, /* start from the defaults; a body `id` is ignored */

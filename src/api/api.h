@@ -1,0 +1,81 @@
+/*
+ * api/api.h - the Graph resource handlers, independent of the HTTP library.
+ *
+ * http/ resolves the route, authenticates the caller and admits its tenant, then fills a
+ * struct api_request and calls a handler.  A handler validates, calls the store and writes the
+ * response body into `out`; on failure it returns the CMP_E* code with `err` filled and writes
+ * nothing (http/ renders the Graph error).  Handlers never see HTTP headers.
+ */
+#ifndef CMP_API_API_H
+#define CMP_API_API_H
+
+#include "graph/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct auth_principal;
+struct buf;
+struct cmp_error;
+struct store;
+
+#define API_CT_ODATA                                                                               \
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"       \
+    "charset=utf-8"
+#define API_CT_TEXT "text/plain"
+
+/* Largest request body accepted (larger: 413). */
+#define API_MAX_BODY (1024 * 1024)
+/* Items per page of a listing. */
+#define API_PAGE_SIZE 1000
+
+#define API_COLLECTION_PATH "deviceManagement/complianceManagementPartners"
+
+struct api_request {
+    /* in */
+    enum graph_version version;
+    const char *version_name; /* "v1.0" or "beta" */
+    const char *id;           /* the item key, lowercased, or NULL for collection routes */
+    const char *query;        /* raw query string without '?', or "" */
+    size_t query_len;
+    const char *body;
+    size_t body_len;
+    const char *base_url;     /* public root, e.g. "https://localhost:8443" (no trailing '/') */
+    bool prefer_representation; /* Prefer: return=representation */
+    const char *tenant;         /* admitted tenant id */
+    struct store *store;
+    struct arena *arena;
+    struct cmp_error *err;
+    /* out */
+    int status;
+    struct buf *out;
+    const char *content_type; /* API_CT_ODATA, API_CT_TEXT, or NULL for no body */
+    const char *location;     /* Location header, or NULL */
+    bool preference_applied;  /* send Preference-Applied: return=representation */
+};
+
+typedef int api_handler_fn(struct api_request *r);
+
+api_handler_fn partners_list;
+api_handler_fn partners_get;
+api_handler_fn partners_create;
+api_handler_fn partners_update;
+api_handler_fn partners_delete;
+api_handler_fn partners_count;
+
+/* How unknown tenants are treated. */
+enum api_tenant_mode {
+    API_TENANTS_AUTO,      /* registered, licensed, on their first valid request */
+    API_TENANTS_REGISTERED /* refused unless `cmpd tenant add` registered them */
+};
+
+/*
+ * Admit the caller's tenant: look it up (registering it in AUTO mode), refuse an unregistered one
+ * in REGISTERED mode (CMP_EFORBIDDEN) and an unlicensed one (CMP_EUNLICENSED).
+ */
+int api_tenant_admit(struct store *s, const char *tenant, enum api_tenant_mode mode,
+                     struct cmp_error *err);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * cmd/util.c - small helpers the subcommands share.
+ */
+#include "cmd/cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cmd_ensure_dir(const char *dir)
+{
+    if (mkdir(dir, 0700) && errno != EEXIST) {
+        fprintf(stderr, "cmpd: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}

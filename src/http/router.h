@@ -1,0 +1,46 @@
+/*
+ * http/router.h - URL path + method -> route, from one table.
+ *
+ * Paths have the shape /{version}/deviceManagement/complianceManagementPartners[/{id} |
+ * ('{id}')][/$count], matched case-sensitively as the metadata spells them (spec section 1).
+ * An unknown version is 404 "Invalid version: <seg>", an unknown segment 404, a segment below an
+ * item 400 "Resource not found for the segment '<seg>'.", a known path with another method 405.
+ */
+#ifndef CMP_HTTP_ROUTER_H
+#define CMP_HTTP_ROUTER_H
+
+#include "api/api.h"
+#include "auth/scopes.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct cmp_error;
+
+enum route_target { ROUTE_COLLECTION, ROUTE_ITEM, ROUTE_COUNT };
+
+struct route {
+    const char *method;
+    enum route_target target;
+    api_handler_fn *handler;
+    enum auth_perm perm;
+    bool has_body; /* needs a JSON request body */
+};
+
+struct route_match {
+    const struct route *route; /* NULL when the path exists but not for this method */
+    enum route_target target;
+    enum graph_version version;
+    const char *version_name;
+    const char *id; /* lowercased key, arena-owned; NULL unless ROUTE_ITEM */
+};
+
+/*
+ * Match the percent-encoded `path` (without the query) and `method`.  Returns 0 with *m filled
+ * (m->route NULL means 405), or CMP_EBADVERSION / CMP_ENOROUTE / CMP_EBADSEGMENT / CMP_EBADKEY.
+ */
+int router_match(struct arena *a, const char *method, size_t method_len, const char *path,
+                 size_t path_len, struct route_match *m, struct cmp_error *err);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * http/server.c - listeners and event-loop threads over libh2o-evloop.
+ */
+#include "http/server_impl.h"
+
+#include "core/err.h"
+#include "core/log.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <h2o/socket/evloop.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Loops wake this often to notice a stop request (milliseconds). */
+#define LOOP_TICK_MS 100
+/* After a stop request, loops keep running this long to finish responses in flight. */
+#define DRAIN_MS 500
+
+int http_listener_parse(const char *url, struct http_listener *out, struct cmp_error *err)
+{
+    const char *p = url;
+    const char *host;
+    const char *host_end;
+    const char *port;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    if (strncmp(p, "https://", 8) == 0) {
+        out->tls = true;
+        p += 8;
+    } else if (strncmp(p, "http://", 7) == 0) {
+        p += 7;
+    } else {
+        return cmp_error_set(err, CMP_EBADREQUEST,
+                             "listener '%s': expected http://HOST:PORT or https://HOST:PORT", url);
+    }
+    if (*p == '[') {
+        host = p + 1;
+        host_end = strchr(host, ']');
+        if (!host_end || host_end[1] != ':')
+            return cmp_error_set(err, CMP_EBADREQUEST, "listener '%s': bad IPv6 address", url);
+        port = host_end + 2;
+    } else {
+        host = p;
+        host_end = strrchr(p, ':');
+        if (!host_end)
+            return cmp_error_set(err, CMP_EBADREQUEST, "listener '%s': missing port", url);
+        port = host_end + 1;
+    }
+    n = (size_t)(host_end - host);
+    if (n == 0 || n >= sizeof out->host)
+        return cmp_error_set(err, CMP_EBADREQUEST, "listener '%s': bad host", url);
+    memcpy(out->host, host, n);
+    n = strcspn(port, "/");
+    if (n == 0 || n >= sizeof out->port || strspn(port, "0123456789") != n ||
+        (port[n] && strcmp(port + n, "/") != 0))
+        return cmp_error_set(err, CMP_EBADREQUEST, "listener '%s': bad port", url);
+    memcpy(out->port, port, n);
+    return 0;
+}
+
+static int bind_listener(const struct http_listener *l, int *out, struct cmp_error *err)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE};
+    struct addrinfo *res;
+    int one = 1;
+    int fd;
+    int grc = getaddrinfo(l->host, l->port, &hints, &res);
+
+    if (grc)
+        return cmp_error_set(err, CMP_EIO, "cannot resolve %s: %s", l->host, gai_strerror(grc));
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) ||
+        (res->ai_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
+        bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, SOMAXCONN)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return cmp_error_set(err, CMP_EIO, "cannot listen on %s:%s: %s", l->host, l->port,
+                             strerror(e));
+    }
+    freeaddrinfo(res);
+    *out = fd;
+    return 0;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    h2o_accept_ctx_t *actx = listener->data;
+    h2o_socket_t *sock;
+
+    if (err)
+        return;
+    sock = h2o_evloop_socket_accept(listener);
+    if (sock)
+        h2o_accept(actx, sock);
+}
+
+static void *worker_main(void *arg)
+{
+    struct http_worker *w = arg;
+    struct http_server *s = w->srv;
+    size_t i;
+    int64_t drained = 0;
+
+    for (i = 0; i < s->cfg->listener_count; i++) {
+        w->socks[i] = h2o_evloop_socket_create(w->loop, w->fds[i], H2O_SOCKET_FLAG_DONT_READ);
+        w->socks[i]->data = &w->accept[i];
+        h2o_socket_read_start(w->socks[i], on_accept);
+    }
+    while (!atomic_load(&s->stopping))
+        h2o_evloop_run(w->loop, LOOP_TICK_MS);
+    /* Stop accepting; responses already being written get a bounded time to finish. */
+    for (i = 0; i < s->cfg->listener_count; i++) {
+        h2o_socket_read_stop(w->socks[i]);
+        h2o_socket_close(w->socks[i]);
+        w->socks[i] = NULL;
+    }
+    while (drained < DRAIN_MS) {
+        h2o_evloop_run(w->loop, 50);
+        drained += 50;
+    }
+    return NULL;
+}
+
+static void set_diagnostic(struct http_server *s)
+{
+    char host[64] = "cmpd";
+
+    gethostname(host, sizeof host - 1);
+    host[strcspn(host, "\"\\")] = '\0';
+    snprintf(s->diagnostic, sizeof s->diagnostic,
+             "{\"ServerInfo\":{\"DataCenter\":\"cmpd\",\"Slice\":\"E\",\"Ring\":\"0\","
+             "\"ScaleUnit\":\"000\",\"RoleInstance\":\"%s\"}}",
+             host);
+}
+
+static int init_worker(struct http_server *s, struct http_worker *w, struct cmp_error *err)
+{
+    const struct http_config *cfg = s->cfg;
+    size_t i;
+    int rc;
+
+    w->srv = s;
+    w->accept = calloc(cfg->listener_count, sizeof *w->accept);
+    w->socks = calloc(cfg->listener_count, sizeof *w->socks);
+    w->fds = calloc(cfg->listener_count, sizeof *w->fds);
+    if (!w->accept || !w->socks || !w->fds)
+        return cmp_error_set(err, CMP_ENOMEM, "out of memory");
+    for (i = 0; i < cfg->listener_count; i++)
+        w->fds[i] = -1;
+    rc = store_open(cfg->store_location, &w->store, err);
+    if (rc)
+        return rc;
+    w->loop = h2o_evloop_create();
+    h2o_context_init(&w->ctx, w->loop, &s->globalconf);
+    for (i = 0; i < cfg->listener_count; i++) {
+        rc = bind_listener(&cfg->listeners[i], &w->fds[i], err);
+        if (rc)
+            return rc;
+        w->accept[i].ctx = &w->ctx;
+        w->accept[i].hosts = s->globalconf.hosts;
+        w->accept[i].ssl_ctx = cfg->listeners[i].tls ? cfg->ssl_ctx : NULL;
+    }
+    return 0;
+}
+
+static void free_worker(struct http_worker *w, size_t listeners)
+{
+    size_t i;
+
+    if (w->loop) {
+        h2o_context_dispose(&w->ctx);
+        h2o_evloop_destroy(w->loop);
+    }
+    for (i = 0; w->fds && i < listeners; i++)
+        if (w->fds[i] >= 0 && !w->started)
+            close(w->fds[i]);
+    store_close(w->store);
+    free(w->accept);
+    free(w->socks);
+    free(w->fds);
+}
+
+static void free_server(struct http_server *s)
+{
+    unsigned i;
+
+    for (i = 0; i < s->worker_count; i++)
+        free_worker(&s->workers[i], s->cfg->listener_count);
+    free(s->workers);
+    h2o_config_dispose(&s->globalconf);
+    free(s);
+}
+
+int http_server_start(const struct http_config *cfg, struct http_server **out,
+                      struct cmp_error *err)
+{
+    struct http_server *s = calloc(1, sizeof *s);
+    h2o_hostconf_t *host;
+    h2o_pathconf_t *path;
+    struct http_handler *h;
+    unsigned i;
+    int rc = 0;
+
+    if (!s)
+        return cmp_error_set(err, CMP_ENOMEM, "out of memory");
+    s->cfg = cfg;
+    atomic_init(&s->stopping, false);
+    set_diagnostic(s);
+    h2o_config_init(&s->globalconf);
+    s->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("cmpd"));
+    /* Bodies up to API_MAX_BODY reach the handler; a little above that it answers a Graph 413. */
+    s->globalconf.max_request_entity_size = 4 * API_MAX_BODY;
+    host = h2o_config_register_host(&s->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    path = h2o_config_register_path(host, "/", 0);
+    h = (struct http_handler *)h2o_create_handler(path, sizeof *h);
+    h->super.on_req = http__on_req;
+    h->srv = s;
+    s->worker_count = cfg->threads ? cfg->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (s->worker_count == 0 || s->worker_count > 64)
+        s->worker_count = 1;
+    s->workers = calloc(s->worker_count, sizeof *s->workers);
+    if (!s->workers) {
+        free_server(s);
+        return cmp_error_set(err, CMP_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < s->worker_count && !rc; i++)
+        rc = init_worker(s, &s->workers[i], err);
+    for (i = 0; i < s->worker_count && !rc; i++) {
+        if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]))
+            rc = cmp_error_set(err, CMP_EIO, "cannot start a thread");
+        else
+            s->workers[i].started = true;
+    }
+    if (rc) {
+        http_server_stop(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void http_server_stop(struct http_server *s)
+{
+    unsigned i;
+
+    if (!s)
+        return;
+    atomic_store(&s->stopping, true);
+    for (i = 0; i < s->worker_count; i++)
+        if (s->workers[i].started)
+            pthread_join(s->workers[i].thread, NULL);
+    free_server(s);
+}

@@ -1,0 +1,55 @@
+/*
+ * http/server.h - the HTTP(S) server: listeners, one h2o event loop per thread, and the request
+ * pipeline of STYLE.md section 5 (route -> authenticate -> method -> tenant -> permission ->
+ * handler -> response).
+ *
+ * Each thread owns its loop, its own listening sockets (SO_REUSEPORT, so the kernel spreads
+ * connections) and its own store connection.  Handlers run on the loop: a store call is a short
+ * local SQLite transaction.
+ */
+#ifndef CMP_HTTP_SERVER_H
+#define CMP_HTTP_SERVER_H
+
+#include "api/api.h"
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct auth_cloud;
+struct auth_keys;
+struct cmp_error;
+struct http_server;
+
+struct http_listener {
+    bool tls;
+    char host[256]; /* numeric address or name, without brackets */
+    char port[8];
+};
+
+struct http_config {
+    const struct http_listener *listeners;
+    size_t listener_count;
+    const char *public_url; /* NULL: scheme and Host of each request */
+    SSL_CTX *ssl_ctx;       /* required when a listener has tls */
+    unsigned threads;       /* event loops; 0 = one per core */
+    const char *store_location;
+    const struct auth_keys *keys;
+    const struct auth_cloud *cloud;
+    enum api_tenant_mode tenants;
+};
+
+/* Parse "http://host:port" / "https://[::1]:8443".  0 or CMP_EBADREQUEST with `err`. */
+int http_listener_parse(const char *url, struct http_listener *out, struct cmp_error *err);
+
+/*
+ * Bind every listener, open the stores and start the threads.  On success *out runs until
+ * http_server_stop().  The config must outlive the server.
+ */
+int http_server_start(const struct http_config *cfg, struct http_server **out,
+                      struct cmp_error *err);
+
+/* Stop accepting, let the loops finish what is in flight (bounded), join, release everything. */
+void http_server_stop(struct http_server *s);
+
+#endif

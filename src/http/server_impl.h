@@ -1,0 +1,44 @@
+/*
+ * http/server_impl.h - what server.c and request.c share (not for other modules).
+ */
+#ifndef CMP_HTTP_SERVER_IMPL_H
+#define CMP_HTTP_SERVER_IMPL_H
+
+#include "http/server.h"
+
+#include <h2o.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct store;
+
+struct http_worker {
+    h2o_context_t ctx; /* first: a request finds its worker from req->conn->ctx */
+    struct http_server *srv;
+    h2o_evloop_t *loop;
+    struct store *store; /* this thread's connection */
+    h2o_accept_ctx_t *accept; /* one per listener */
+    h2o_socket_t **socks;     /* one per listener */
+    int *fds;
+    pthread_t thread;
+    bool started;
+};
+
+struct http_handler {
+    h2o_handler_t super;
+    struct http_server *srv;
+};
+
+struct http_server {
+    const struct http_config *cfg;
+    h2o_globalconf_t globalconf;
+    struct http_worker *workers;
+    unsigned worker_count;
+    atomic_bool stopping;
+    char diagnostic[256]; /* x-ms-ags-diagnostic value */
+};
+
+/* The request pipeline (request.c). */
+int http__on_req(h2o_handler_t *self, h2o_req_t *req);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * store/store.c - pick a backend from the location and dispatch every call through its ops.
+ *
+ * Locations: "sqlite:PATH" (the database file itself); "postgres://..." / "postgresql://..."
+ * (reserved: the PostgreSQL backend is not built yet); anything else is a data directory, created
+ * with mode 0700 when missing (its parent must exist), holding the SQLite database DIR/cmpd.db.
+ */
+#include "store/store.h"
+
+#include "core/err.h"
+#include "core/log.h"
+#include "store/store_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STORE_SQLITE_FILE "cmpd.db"
+#define STORE_MAX_PATH 4096
+
+static int has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Create data directory `dir` (mode 0700) unless it exists; it must be a directory. */
+static int ensure_dir(const char *dir, struct cmp_error *err)
+{
+    struct stat sb;
+
+    if (mkdir(dir, 0700) == 0) {
+        log_info("store: created data directory %s", dir);
+        return 0;
+    }
+    if (errno != EEXIST) {
+        log_error("store: cannot create data directory %s: %s", dir, strerror(errno));
+        return cmp_error_set(err, CMP_EIO, "Cannot create the data directory.");
+    }
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        log_error("store: %s is not a directory", dir);
+        return cmp_error_set(err, CMP_EIO, "The data location is not a directory.");
+    }
+    return 0;
+}
+
+static int open_sqlite_dir(const char *dir, struct store **out, struct cmp_error *err)
+{
+    char path[STORE_MAX_PATH];
+    size_t n = strlen(dir);
+    int rc;
+
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (snprintf(path, sizeof path, "%.*s/%s", (int)n, dir, STORE_SQLITE_FILE) >= (int)sizeof path)
+        return cmp_error_set(err, CMP_EIO, "The data directory path is too long.");
+    rc = ensure_dir(dir, err);
+    if (rc)
+        return rc;
+    return store__sqlite_ops.open(path, out, err);
+}
+
+int store_open(const char *location, struct store **out, struct cmp_error *err)
+{
+    if (!location || !*location)
+        return cmp_error_set(err, CMP_ESTORE, "No store location given.");
+    if (has_prefix(location, "sqlite:")) {
+        const char *path = location + strlen("sqlite:");
+        if (!*path)
+            return cmp_error_set(err, CMP_ESTORE, "The sqlite: location names no file.");
+        return store__sqlite_ops.open(path, out, err);
+    }
+    if (has_prefix(location, "postgres://") || has_prefix(location, "postgresql://")) {
+        /* The PostgreSQL backend (store/postgres/) plugs in here. */
+        return cmp_error_set(err, CMP_ESTORE, "PostgreSQL backend not built yet");
+    }
+    return open_sqlite_dir(location, out, err);
+}
+
+void store_close(struct store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+const char *store_backend(const struct store *s)
+{
+    return s->ops->name;
+}
+
+int store_tenant_get(struct store *s, const char *tenant, struct store_tenant *out,
+                     struct cmp_error *err)
+{
+    return s->ops->tenant_get(s, tenant, out, err);
+}
+
+int store_tenant_put(struct store *s, const struct store_tenant *t, bool only_if_new,
+                     struct cmp_error *err)
+{
+    return s->ops->tenant_put(s, t, only_if_new, err);
+}
+
+int store_tenant_list(struct store *s, struct arena *a, struct store_tenant **out, size_t *n,
+                      struct cmp_error *err)
+{
+    return s->ops->tenant_list(s, a, out, n, err);
+}
+
+int store_partner_insert(struct store *s, const char *tenant, const struct graph_partner *p,
+                         struct cmp_error *err)
+{
+    return s->ops->partner_insert(s, tenant, p, err);
+}
+
+int store_partner_get(struct store *s, const char *tenant, const char *id, struct arena *a,
+                      struct graph_partner *out, struct cmp_error *err)
+{
+    return s->ops->partner_get(s, tenant, id, a, out, err);
+}
+
+int store_partner_patch(struct store *s, const char *tenant, const char *id,
+                        const struct graph_partner *patch, struct arena *a,
+                        struct graph_partner *out, struct cmp_error *err)
+{
+    return s->ops->partner_patch(s, tenant, id, patch, a, out, err);
+}
+
+int store_partner_delete(struct store *s, const char *tenant, const char *id, struct cmp_error *err)
+{
+    return s->ops->partner_delete(s, tenant, id, err);
+}
+
+int store_partner_list(struct store *s, const char *tenant, const struct store_list_req *req,
+                       struct arena *a, struct store_page *out, struct cmp_error *err)
+{
+    return s->ops->partner_list(s, tenant, req, a, out, err);
+}
+
+int store_partner_count(struct store *s, const char *tenant, int64_t *out, struct cmp_error *err)
+{
+    return s->ops->partner_count(s, tenant, out, err);
+}

@@ -1,0 +1,27 @@
+/*
+ * store/store_impl.h - what the backends share with store/store.c; no other module includes it.
+ *
+ * A backend's connection struct begins with a `struct store` whose `ops` points at the backend's
+ * table, so store.c can dispatch on any handle.  A backend's `open` receives the location with the
+ * scheme resolved by store.c (for SQLite: the database file path).
+ */
+#ifndef CMP_STORE_STORE_IMPL_H
+#define CMP_STORE_STORE_IMPL_H
+
+#include "store/store.h"
+
+struct store {
+    const struct store_ops *ops; /* the backend; always the first member */
+};
+
+/*
+ * Not-found messages: the same text for an unknown id and for another tenant's row.  The id is
+ * not echoed: it is the client's text, and the message must stay valid UTF-8.
+ */
+#define STORE_MSG_PARTNER_NOT_FOUND "The complianceManagementPartner was not found."
+#define STORE_MSG_TENANT_NOT_FOUND "The tenant was not found."
+
+/* The embedded SQLite backend (store/sqlite/sqlite.c). */
+extern const struct store_ops store__sqlite_ops;
+
+#endif
