@@ -2,21 +2,20 @@
  * main.c - the cmpd binary: a self-hosted Microsoft Graph complianceManagementPartner service.
  * Dispatches to the subcommands in cmd/.
  */
-#include "cmd/cmd.h"
-
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/cmd.h"
+
 #define CMPD_VERSION "0.1.0"
 
-static const char usage[] =
-    "usage: cmpd <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  serve     run the Graph-compatible service (cmpd serve --help)\n"
-    "  token     print a signed access token (cmpd token --help)\n"
-    "  tenant    add, set or list tenants (cmpd tenant --help)\n"
-    "  version   print the version\n";
+static const char usage[] = "usage: cmpd <command> [options]\n"
+                            "\n"
+                            "commands:\n"
+                            "  serve     run the Graph-compatible service (cmpd serve --help)\n"
+                            "  token     print a signed access token (cmpd token --help)\n"
+                            "  tenant    add, set or list tenants (cmpd tenant --help)\n"
+                            "  version   print the version\n";
 
 int main(int argc, char **argv)
 {

@@ -9,11 +9,11 @@
 #ifndef CMP_API_API_H
 #define CMP_API_API_H
 
-#include "graph/model.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "graph/model.h"
 
 struct arena;
 struct auth_principal;
@@ -22,7 +22,7 @@ struct cmp_error;
 struct store;
 
 #define API_CT_ODATA                                                                               \
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"       \
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"        \
     "charset=utf-8"
 #define API_CT_TEXT "text/plain"
 
@@ -42,7 +42,7 @@ struct api_request {
     size_t query_len;
     const char *body;
     size_t body_len;
-    const char *base_url;     /* public root, e.g. "https://localhost:8443" (no trailing '/') */
+    const char *base_url;       /* public root, e.g. "https://localhost:8443" (no trailing '/') */
     bool prefer_representation; /* Prefer: return=representation */
     const char *tenant;         /* admitted tenant id */
     struct store *store;

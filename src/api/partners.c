@@ -5,8 +5,11 @@
  * back as CMP_E* codes with the detail in r->err.  A write is acknowledged only after the store
  * reported it committed.
  */
-#include "api/api.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "api/api.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -15,10 +18,6 @@
 #include "graph/json_in.h"
 #include "graph/json_out.h"
 #include "store/store.h"
-
-#include <inttypes.h>
-#include <stdio.h>
-#include <string.h>
 
 /* ---- query options ---- */
 

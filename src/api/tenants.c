@@ -3,13 +3,12 @@
  *
  * The registry is read on every request, so `cmpd tenant set` takes effect on a running server.
  */
-#include "api/api.h"
+#include <string.h>
 
+#include "api/api.h"
 #include "core/err.h"
 #include "core/time.h"
 #include "store/store.h"
-
-#include <string.h>
 
 int api_tenant_admit(struct store *s, const char *tenant, enum api_tenant_mode mode,
                      struct cmp_error *err)

@@ -10,6 +10,11 @@
  */
 #include "auth/jwt.h"
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <string.h>
+
 #include "auth/keys.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -18,12 +23,6 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/uuid.h"
-
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define MSG_EMPTY "Access token is empty."
 #define MSG_SCHEME                                                                                 \
@@ -245,21 +244,20 @@ static int verify_signature(EVP_PKEY *pkey, const struct token *t, struct cmp_er
 
 /* ---- claims ---- */
 
-/* A NumericDate (RFC 7519: seconds, possibly with a fraction, which is dropped). */
+/*
+ * A NumericDate: RFC 7519 allows a fraction, which is dropped; exponents and negative values are
+ * refused.  Parsed by hand rather than with strtod(), whose decimal point depends on the locale.
+ */
 static int numeric_date(const struct json_value *v, int64_t *out)
 {
-    char *end;
-    double d;
+    const char *dot;
+    size_t n;
 
-    if (!v || v->type != JSON_NUMBER)
+    if (!v || v->type != JSON_NUMBER || strpbrk(v->u.str.p, "eE-"))
         return -1;
-    if (json_int64(v, out) == 0)
-        return *out >= 0 && *out <= JWT_MAX_DATE ? 0 : -1;
-    d = strtod(v->u.str.p, &end);
-    if (*end || !(d >= 0 && d <= (double)JWT_MAX_DATE))
-        return -1;
-    *out = (int64_t)d;
-    return 0;
+    dot = strchr(v->u.str.p, '.');
+    n = dot ? (size_t)(dot - v->u.str.p) : v->u.str.n;
+    return str_to_int64(v->u.str.p, n, 0, JWT_MAX_DATE, out) ? -1 : 0;
 }
 
 static int check_lifetime(const struct json_value *pl, int64_t now, int64_t *exp,
@@ -267,7 +265,7 @@ static int check_lifetime(const struct json_value *pl, int64_t now, int64_t *exp
 {
     const struct json_value *e = json_get(pl, "exp");
     const struct json_value *n = json_get(pl, "nbf");
-    int64_t nbf;
+    int64_t nbf = 0;
 
     if (!e)
         return fail(err, MSG_LIFETIME);
@@ -450,7 +448,7 @@ int auth_jwt_verify(const struct auth_keys *keys, const struct auth_cloud *cloud
 {
     struct auth_principal p = {0};
     struct token t = {0};
-    struct str tok;
+    struct str tok = {0};
     EVP_PKEY *pkey = NULL;
     int rc;
 

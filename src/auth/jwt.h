@@ -33,9 +33,9 @@ struct cmp_error;
 
 /* What a cloud accepts (conventions 1). */
 struct auth_cloud {
-    const char *name;        /* "global", "usgov", "usgov-dod", "china" */
-    const char *graph_root;  /* "https://graph.microsoft.com" */
-    const char *audiences[3]; /* resource URI(s) and the Graph app id; NULL-terminated */
+    const char *name;           /* "global", "usgov", "usgov-dod", "china" */
+    const char *graph_root;     /* "https://graph.microsoft.com" */
+    const char *audiences[3];   /* resource URI(s) and the Graph app id; NULL-terminated */
     const char *login_hosts[3]; /* v2 issuer hosts, e.g. "https://login.microsoftonline.com" */
     const char *v1_issuer_host; /* "https://sts.windows.net" (or the cloud's equivalent) */
 };

@@ -12,14 +12,6 @@
  */
 #include "auth/keys.h"
 
-#include "core/arena.h"
-#include "core/buf.h"
-#include "core/err.h"
-#include "core/json.h"
-#include "core/log.h"
-#include "core/str.h"
-#include "core/uuid.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,6 +29,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/uuid.h"
 
 #define KEYS_RSA_BITS 2048
 #define KEYS_MAX_RSA_BITS 16384

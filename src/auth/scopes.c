@@ -8,12 +8,12 @@
  */
 #include "auth/scopes.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "auth/jwt.h"
 #include "core/err.h"
 #include "core/str.h"
-
-#include <stdio.h>
-#include <string.h>
 
 #define PERM_NAMES_MAX 4
 

@@ -1,6 +1,13 @@
 /*
  * cmd/serve.c - `cmpd serve`: configuration, keys, TLS material, the server, and signals.
  */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "auth/jwt.h"
 #include "auth/keys.h"
 #include "cmd/cmd.h"
@@ -9,13 +16,6 @@
 #include "http/server.h"
 #include "http/tls.h"
 #include "store/store.h"
-
-#include <getopt.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define MAX_LISTENERS 16
 
@@ -52,11 +52,16 @@ struct serve_opts {
 static int parse(int argc, char **argv, struct serve_opts *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},     {"listen", required_argument, NULL, 'l'},
-        {"public-url", required_argument, NULL, 'p'}, {"tls-cert", required_argument, NULL, 'c'},
-        {"tls-key", required_argument, NULL, 'k'},  {"jwks", required_argument, NULL, 'j'},
-        {"tenants", required_argument, NULL, 't'},  {"threads", required_argument, NULL, 'n'},
-        {"cloud", required_argument, NULL, 'C'},    {"help", no_argument, NULL, 'h'},
+        {"data", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},
+        {"public-url", required_argument, NULL, 'p'},
+        {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'k'},
+        {"jwks", required_argument, NULL, 'j'},
+        {"tenants", required_argument, NULL, 't'},
+        {"threads", required_argument, NULL, 'n'},
+        {"cloud", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;

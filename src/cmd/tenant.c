@@ -2,6 +2,10 @@
  * cmd/tenant.c - `cmpd tenant add|set|list`: the tenant registry, edited in the store directly
  * (a running server reads it on every request).
  */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd/cmd.h"
 #include "core/arena.h"
 #include "core/err.h"
@@ -9,14 +13,9 @@
 #include "core/time.h"
 #include "store/store.h"
 
-#include <getopt.h>
-#include <stdio.h>
-#include <string.h>
-
-static const char usage[] =
-    "usage: cmpd tenant add TID [--no-intune-license] [--data DIR]\n"
-    "       cmpd tenant set TID --intune-license true|false [--data DIR]\n"
-    "       cmpd tenant list [--data DIR]\n";
+static const char usage[] = "usage: cmpd tenant add TID [--no-intune-license] [--data DIR]\n"
+                            "       cmpd tenant set TID --intune-license true|false [--data DIR]\n"
+                            "       cmpd tenant list [--data DIR]\n";
 
 struct tenant_opts {
     const char *data;

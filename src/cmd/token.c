@@ -1,6 +1,11 @@
 /*
  * cmd/token.c - `cmpd token`: print a JWT signed with the local key, shaped like Entra's.
  */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "auth/jwt.h"
 #include "auth/keys.h"
 #include "cmd/cmd.h"
@@ -9,15 +14,10 @@
 #include "core/str.h"
 #include "core/time.h"
 
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 static const char usage[] =
     "usage: cmpd token --tenant TID (--roles A,B | --scopes \"A B\") [options]\n"
     "\n"
-    "  --tenant TID          tenant GUID (the token's tid)\n"
+    "  --tenant TID          tenant GUID (the token's tid; not needed with --personal)\n"
     "  --roles A,B           application permissions (an app-only token)\n"
     "  --scopes \"A B\"        delegated permissions (a user token)\n"
     "  --personal            a personal Microsoft account's token\n"
@@ -31,12 +31,17 @@ static const char usage[] =
 int cmd_token(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'},     {"roles", required_argument, NULL, 'r'},
-        {"scopes", required_argument, NULL, 's'},     {"personal", no_argument, NULL, 'P'},
-        {"expires-in", required_argument, NULL, 'e'}, {"audience", required_argument, NULL, 'a'},
-        {"app-id", required_argument, NULL, 'i'},     {"data", required_argument, NULL, 'd'},
+        {"tenant", required_argument, NULL, 't'},
+        {"roles", required_argument, NULL, 'r'},
+        {"scopes", required_argument, NULL, 's'},
+        {"personal", no_argument, NULL, 'P'},
+        {"expires-in", required_argument, NULL, 'e'},
+        {"audience", required_argument, NULL, 'a'},
+        {"app-id", required_argument, NULL, 'i'},
+        {"data", required_argument, NULL, 'd'},
         {"issuer-version", required_argument, NULL, 'v'},
-        {"cloud", required_argument, NULL, 'C'},      {"help", no_argument, NULL, 'h'},
+        {"cloud", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct auth_mint m = {.version = 1};
@@ -101,6 +106,9 @@ int cmd_token(int argc, char **argv)
             return 2;
         }
     }
+    /* A personal account always signs in to the consumer tenant. */
+    if (m.personal && !m.tenant)
+        m.tenant = AUTH_MSA_TENANT;
     if (optind < argc || !m.tenant || (!m.roles == !m.scopes) ||
         !str_is_guid(m.tenant, strlen(m.tenant))) {
         fputs("cmpd token: give --tenant GUID and one of --roles or --scopes\n", stderr);

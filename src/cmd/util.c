@@ -1,12 +1,12 @@
 /*
  * cmd/util.c - small helpers the subcommands share.
  */
-#include "cmd/cmd.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "cmd/cmd.h"
 
 int cmd_ensure_dir(const char *dir)
 {

@@ -3,12 +3,12 @@
  */
 #include "core/arena.h"
 
-#include "core/err.h"
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/err.h"
 
 #define ARENA_ALIGN 16
 #define ARENA_DEFAULT_CHUNK 8192

@@ -3,11 +3,11 @@
  */
 #include "core/buf.h"
 
-#include "core/err.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/err.h"
 
 void buf_init(struct buf *b, size_t max)
 {

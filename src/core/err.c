@@ -13,10 +13,9 @@ struct err_info {
     const char *msg;
 };
 
-static const struct err_info infos[CMP_E_COUNT] = {
-    [CMP_OK] = {200, "", 0, ""},
+static const struct err_info infos[CMP_E_COUNT] = {[CMP_OK] = {200, "", 0, ""},
 #define X(name, status, code, wrapped, msg) [CMP_E##name] = {status, code, wrapped, msg},
-    CMP_ERRORS(X)
+                                                   CMP_ERRORS(X)
 #undef X
 };
 

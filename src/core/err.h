@@ -31,12 +31,13 @@
     X(TOOLARGE, 413, "RequestEntityTooLarge", 0, "The request body is too large.")                 \
     X(URITOOLONG, 414, "RequestUriTooLong", 0, "The request URL is too long.")                     \
     X(MEDIATYPE, 415, "UnsupportedMediaType", 0,                                                   \
-      "The request body must be sent with Content-Type: application/json.")                       \
+      "The request body must be sent with Content-Type: application/json.")                        \
     X(THROTTLED, 429, "TooManyRequests", 0, "Too many requests.")                                  \
-    X(HEADERSTOOLARGE, 431, "RequestHeaderFieldsTooLarge", 0, "The request headers are too large.") \
-    X(INTERNAL, 500, "InternalError", 1, "An internal server error has occurred")                 \
-    X(NOMEM, 500, "InternalError", 1, "An internal server error has occurred")                    \
-    X(STORE, 500, "InternalError", 1, "An internal server error has occurred")                    \
+    X(HEADERSTOOLARGE, 431, "RequestHeaderFieldsTooLarge", 0,                                      \
+      "The request headers are too large.")                                                        \
+    X(INTERNAL, 500, "InternalError", 1, "An internal server error has occurred")                  \
+    X(NOMEM, 500, "InternalError", 1, "An internal server error has occurred")                     \
+    X(STORE, 500, "InternalError", 1, "An internal server error has occurred")                     \
     X(UNAVAILABLE, 503, "ServiceUnavailable", 0, "The service is unavailable.")                    \
     X(IO, 500, "InternalError", 1, "An internal server error has occurred")
 
@@ -52,9 +53,9 @@ enum cmp_err {
 
 /* Detail of one failure: the code and a message for the client (never library internals). */
 struct cmp_error {
-    int code;                     /* CMP_E*, or 0 while nothing failed */
-    char msg[CMP_ERROR_MSG_MAX];  /* client-facing text; empty means the code's default */
-    int retry_after;              /* seconds for 429/503, 0 otherwise */
+    int code;                    /* CMP_E*, or 0 while nothing failed */
+    char msg[CMP_ERROR_MSG_MAX]; /* client-facing text; empty means the code's default */
+    int retry_after;             /* seconds for 429/503, 0 otherwise */
 };
 
 /*

@@ -8,12 +8,12 @@
  */
 #include "core/json.h"
 
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/str.h"
-
-#include <string.h>
-#include <yajl/yajl_parse.h>
 
 /* A container being built: children are collected in a list and flattened when it closes. */
 struct node_list {

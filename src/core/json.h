@@ -30,7 +30,7 @@ struct json_value {
         struct {
             const char *p; /* NUL-terminated; no NUL inside */
             size_t n;
-        } str;             /* JSON_STRING, and JSON_NUMBER's source text */
+        } str; /* JSON_STRING, and JSON_NUMBER's source text */
         struct {
             struct json_value **items;
             size_t n;

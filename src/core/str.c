@@ -3,10 +3,10 @@
  */
 #include "core/str.h"
 
+#include <string.h>
+
 #include "core/arena.h"
 #include "core/err.h"
-
-#include <string.h>
 
 int str_to_int64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out)
 {

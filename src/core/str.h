@@ -20,7 +20,8 @@ struct str {
 
 #define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
 
-/* Parse all `n` bytes as a decimal integer (optional leading '-') in [min, max]. 0 or CMP_EBADREQUEST. */
+/* Parse all `n` bytes as a decimal integer (optional leading '-') in [min, max]. 0 or
+ * CMP_EBADREQUEST. */
 int str_to_int64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out);
 
 /* Equality of `n` bytes with NUL-terminated `lit`. */

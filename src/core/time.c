@@ -3,11 +3,11 @@
  */
 #include "core/time.h"
 
-#include "core/err.h"
-
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
+
+#include "core/err.h"
 
 int64_t time_now(void)
 {

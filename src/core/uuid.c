@@ -3,10 +3,10 @@
  */
 #include "core/uuid.h"
 
-#include "core/err.h"
-
 #include <errno.h>
 #include <sys/random.h>
+
+#include "core/err.h"
 
 int random_bytes(void *p, size_t n)
 {

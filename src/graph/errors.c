@@ -7,12 +7,12 @@
  */
 #include "graph/errors.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/time.h"
-
-#include <stdio.h>
-#include <string.h>
 
 #define OPERATION_ID "00000000-0000-0000-0000-000000000000"
 

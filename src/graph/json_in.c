@@ -14,6 +14,10 @@
  */
 #include "graph/json_in.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -22,10 +26,6 @@
 #include "core/str.h"
 #include "core/time.h"
 #include "graph/json_out.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define TARGET_BASE_TYPE GRAPH_NS "deviceAndAppManagementAssignmentTarget"
 #define ASSIGNMENTS_TYPE "Collection(" GRAPH_ASSIGNMENT_TYPE ")"

@@ -18,9 +18,9 @@
 #ifndef CMP_GRAPH_JSON_IN_H
 #define CMP_GRAPH_JSON_IN_H
 
-#include "graph/model.h"
-
 #include <stddef.h>
+
+#include "graph/model.h"
 
 struct arena;
 struct cmp_error;

@@ -13,13 +13,13 @@
  */
 #include "graph/json_out.h"
 
-#include "core/buf.h"
-#include "core/err.h"
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+
+#include "core/buf.h"
+#include "core/err.h"
 
 struct gen {
     yajl_gen g;

@@ -10,9 +10,9 @@
 #ifndef CMP_GRAPH_JSON_OUT_H
 #define CMP_GRAPH_JSON_OUT_H
 
-#include "graph/model.h"
-
 #include <stdint.h>
+
+#include "graph/model.h"
 
 struct buf;
 

@@ -58,7 +58,8 @@ int graph_target_find(const char *s, size_t n)
     s += sizeof ns - 1;
     n -= sizeof ns - 1;
     for (i = 0; i < GRAPH_TARGET_COUNT; i++)
-        if (strlen(graph_target_types[i].name) == n && memcmp(graph_target_types[i].name, s, n) == 0)
+        if (strlen(graph_target_types[i].name) == n &&
+            memcmp(graph_target_types[i].name, s, n) == 0)
             return i;
     return -1;
 }

@@ -4,7 +4,7 @@
  * headers (graph-conventions.md 3).  Every failure becomes a Graph error body here, through
  * graph/errors.c, and nowhere else.
  */
-#include "http/server_impl.h"
+#include <string.h>
 
 #include "api/api.h"
 #include "auth/jwt.h"
@@ -18,15 +18,14 @@
 #include "core/uuid.h"
 #include "graph/errors.h"
 #include "http/router.h"
-
-#include <string.h>
+#include "http/server_impl.h"
 
 /* Largest response body (a page of 1000 partners with large assignment lists fits easily). */
 #define MAX_RESPONSE (64 * 1024 * 1024)
 #define MAX_CLIENT_REQUEST_ID 128
 
 #define WWW_AUTHENTICATE                                                                           \
-    "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"     \
+    "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"      \
     "authorize\", client_id=\"" AUTH_GRAPH_APP_ID "\""
 
 struct reqctx {
@@ -125,8 +124,7 @@ static const char *reason(int status)
     }
 }
 
-static void send_body(struct reqctx *c, int status, const char *ctype, const char *body,
-                      size_t len)
+static void send_body(struct reqctx *c, int status, const char *ctype, const char *body, size_t len)
 {
     h2o_req_t *req = c->req;
 
@@ -149,11 +147,11 @@ static void send_error(struct reqctx *c)
     int status = cmp_err_status(c->err.code);
     char retry[16];
 
-    url = arena_sprintf(c->arena, "%s%.*s", c->base_url ? c->base_url : "",
-                        (int)c->req->path.len, c->req->path.base);
+    url = arena_sprintf(c->arena, "%s%.*s", c->base_url ? c->base_url : "", (int)c->req->path.len,
+                        c->req->path.base);
     ectx.request_id = c->request_id;
-    ectx.client_request_id = arena_strndup(c->arena, c->client_request_id,
-                                           c->client_request_id_len);
+    ectx.client_request_id =
+        arena_strndup(c->arena, c->client_request_id, c->client_request_id_len);
     ectx.now = time_now();
     ectx.url = url ? url : "";
     buf_reset(&c->out);
@@ -261,10 +259,11 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
         return rc;
     if (!m->route)
         return cmp_error_set(&c->err, CMP_EMETHOD, NULL);
-    rc = api_tenant_admit(c->w->store, who.tenant, cfg->tenants, &c->err);
+    /* Permissions first: a refused caller (a personal account, say) never registers a tenant. */
+    rc = auth_authorize(&who, m->route->perm, &c->err);
     if (rc)
         return rc;
-    rc = auth_authorize(&who, m->route->perm, &c->err);
+    rc = api_tenant_admit(c->w->store, who.tenant, cfg->tenants, &c->err);
     if (rc)
         return rc;
     if (m->route->has_body) {
@@ -331,8 +330,8 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
         common_headers(&c);
         send_body(&c, 200, "application/json", "{\"status\":\"ok\"}", 15);
     } else {
-        rc = router_match(c.arena, req->method.base, req->method.len, req->path.base, path_len,
-                          &m, &c.err);
+        rc = router_match(c.arena, req->method.base, req->method.len, req->path.base, path_len, &m,
+                          &c.err);
         if (!rc)
             rc = dispatch(&c, &m);
         if (rc) {

@@ -3,11 +3,11 @@
  */
 #include "http/router.h"
 
+#include <string.h>
+
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/str.h"
-
-#include <string.h>
 
 /* clang-format off */
 static const struct route routes[] = {
@@ -73,8 +73,8 @@ static int parse_paren_key(struct arena *a, struct str s, const char **out, stru
 
     if (s.n < 4 || s.p[0] != '(' || s.p[1] != '\'' || s.p[s.n - 1] != ')' || s.p[s.n - 2] != '\'')
         return cmp_error_set(err, CMP_EBADKEY,
-                             "The key in '%.*s' is not a valid string literal: write "
-                             ENTITY_SET "('<id>').",
+                             "The key in '%.*s' is not a valid string literal: write " ENTITY_SET
+                             "('<id>').",
                              show_len(s.n), s.p);
     k = arena_alloc(a, s.n);
     if (!k)
@@ -118,8 +118,8 @@ static int match_path(struct arena *a, const struct segments *sg, struct route_m
         m->version = GRAPH_BETA;
         m->version_name = "beta";
     } else {
-        return cmp_error_set(err, CMP_EBADVERSION, "Invalid version: %.*s",
-                             show_len(sg->seg[0].n), sg->seg[0].p);
+        return cmp_error_set(err, CMP_EBADVERSION, "Invalid version: %.*s", show_len(sg->seg[0].n),
+                             sg->seg[0].p);
     }
     if (sg->n < 2 || !str_eq(sg->seg[1].p, sg->seg[1].n, "deviceManagement"))
         return sg->n < 2 ? cmp_error_set(err, CMP_ENOROUTE, NULL)

@@ -9,11 +9,11 @@
 #ifndef CMP_HTTP_ROUTER_H
 #define CMP_HTTP_ROUTER_H
 
-#include "api/api.h"
-#include "auth/scopes.h"
-
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "api/api.h"
+#include "auth/scopes.h"
 
 struct arena;
 struct cmp_error;

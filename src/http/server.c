@@ -1,13 +1,8 @@
 /*
  * http/server.c - listeners and event-loop threads over libh2o-evloop.
  */
-#include "http/server_impl.h"
-
-#include "core/err.h"
-#include "core/log.h"
-#include "store/store.h"
-
 #include <errno.h>
+#include <h2o.h>
 #include <h2o/socket/evloop.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -17,6 +12,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "http/server_impl.h"
+#include "store/store.h"
 
 /* Loops wake this often to notice a stop request (milliseconds). */
 #define LOOP_TICK_MS 100
@@ -68,8 +68,8 @@ int http_listener_parse(const char *url, struct http_listener *out, struct cmp_e
 
 static int bind_listener(const struct http_listener *l, int *out, struct cmp_error *err)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *res;
     int one = 1;
     int fd;

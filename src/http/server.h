@@ -10,11 +10,11 @@
 #ifndef CMP_HTTP_SERVER_H
 #define CMP_HTTP_SERVER_H
 
-#include "api/api.h"
-
 #include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "api/api.h"
 
 struct auth_cloud;
 struct auth_keys;

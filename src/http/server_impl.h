@@ -4,11 +4,11 @@
 #ifndef CMP_HTTP_SERVER_IMPL_H
 #define CMP_HTTP_SERVER_IMPL_H
 
-#include "http/server.h"
-
 #include <h2o.h>
 #include <pthread.h>
 #include <stdatomic.h>
+
+#include "http/server.h"
 
 struct store;
 
@@ -16,7 +16,7 @@ struct http_worker {
     h2o_context_t ctx; /* first: a request finds its worker from req->conn->ctx */
     struct http_server *srv;
     h2o_evloop_t *loop;
-    struct store *store; /* this thread's connection */
+    struct store *store;      /* this thread's connection */
     h2o_accept_ctx_t *accept; /* one per listener */
     h2o_socket_t **socks;     /* one per listener */
     int *fds;

@@ -2,19 +2,16 @@
  * http/tls.c - the local CA, the localhost server certificate it signs, and the server SSL_CTX.
  *
  * First start builds the whole set (ECDSA P-256 keys; CA "cmpd local CA", 10 years; server
- * certificate for localhost, 127.0.0.1 and ::1, 825 days) in a fresh mkdtemp(3) directory
- * beside DIR/tls and renames that directory into place: nobody ever sees a partial set, and of two
- * processes racing on first start the loser throws its own away and uses the winner's.  Later
- * starts reuse the files; a server certificate that is missing, does not match its key, is not
- * signed by the CA or expires within 30 days is re-issued with the same key, by writing
- * cert.pem to a temporary name and renaming it over the old one.  Key files are created with
- * O_EXCL and mode 0600, the directory is 0700.  OpenSSL's error text goes to the log only.
+ * certificate for localhost, 127.0.0.1 and ::1, 825 days) in a fresh mkdtemp(3) directory beside
+ * DIR/tls and renames that directory into place (replacing an empty DIR/tls made beforehand):
+ * nobody ever sees a partial set, and of two processes racing on first start the loser throws its
+ * own away and uses the winner's.  Later starts reuse the files; a server certificate that is
+ * missing, does not match its key, is not signed by the CA or expires within 30 days is re-issued
+ * with the same key (a lost key.pem is replaced), writing a temporary file and renaming it over
+ * the old one.  Files are created with O_EXCL, keys with mode 0600; the directory is 0700.  The
+ * server context offers TLS 1.2+ and ALPN h2 / http/1.1.  OpenSSL's error text goes to the log.
  */
 #include "http/tls.h"
-
-#include "core/err.h"
-#include "core/log.h"
-#include "core/uuid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +29,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/uuid.h"
 
 #define TLS_CA_DAYS 3650
 #define TLS_LEAF_DAYS 825
@@ -351,6 +352,7 @@ static int check_set(const struct tls_paths *p, struct cmp_error *err)
     EVP_PKEY *ca_key = read_key(p->ca_key);
     X509 *leaf = read_cert(p->cert);
     EVP_PKEY *key = read_key(p->key);
+    time_t limit = time(NULL) + (time_t)TLS_RENEW_DAYS * 86400;
     int rc = 0;
 
     if (!ca || !ca_key || X509_check_private_key(ca, ca_key) != 1) {
@@ -358,6 +360,9 @@ static int check_set(const struct tls_paths *p, struct cmp_error *err)
         rc = cmp_error_set(err, CMP_EIO, "%s and %s do not hold the local CA", p->ca, p->ca_key);
         goto out;
     }
+    if (X509_cmp_time(X509_get0_notAfter(ca), &limit) <= 0)
+        log_warn("tls: the local CA %s expires within %d days; remove %s to create a new one",
+                 p->ca, TLS_RENEW_DAYS, p->dir);
     if (leaf_ok(leaf, key, ca))
         goto out;
     log_info("tls: issuing a new server certificate in %s", p->cert);
@@ -380,26 +385,35 @@ out:
     return rc;
 }
 
-static int ensure_tls_dir(const char *data_dir, const char *dir, struct cmp_error *err)
+static bool missing(const char *path)
+{
+    return access(path, F_OK) && errno == ENOENT;
+}
+
+/*
+ * Make sure DIR/tls exists, mode 0700.  When it is missing, or is there without a CA (say an empty
+ * directory made beforehand, which rename(2) replaces), a complete new set is moved into place.
+ */
+static int ensure_tls_dir(const char *data_dir, const struct tls_paths *p, struct cmp_error *err)
 {
     struct stat st;
+    int rc;
 
     if (mkdir(data_dir, 0700) && errno != EEXIST)
         return cmp_error_set(err, CMP_EIO, "cannot create %s: %s", data_dir, strerror(errno));
-    if (stat(dir, &st)) {
-        int rc;
-        if (errno != ENOENT)
-            return cmp_error_set(err, CMP_EIO, "cannot stat %s: %s", dir, strerror(errno));
-        rc = create_dir_set(data_dir, dir, err);
+    if (stat(p->dir, &st) && errno != ENOENT)
+        return cmp_error_set(err, CMP_EIO, "cannot stat %s: %s", p->dir, strerror(errno));
+    if (missing(p->dir) || (missing(p->ca) && missing(p->ca_key))) {
+        rc = create_dir_set(data_dir, p->dir, err);
         if (rc)
             return rc;
-        if (stat(dir, &st))
-            return cmp_error_set(err, CMP_EIO, "cannot stat %s: %s", dir, strerror(errno));
     }
+    if (stat(p->dir, &st))
+        return cmp_error_set(err, CMP_EIO, "cannot stat %s: %s", p->dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return cmp_error_set(err, CMP_EIO, "%s is not a directory", dir);
-    if ((st.st_mode & 077) && chmod(dir, 0700))
-        return cmp_error_set(err, CMP_EIO, "cannot chmod %s: %s", dir, strerror(errno));
+        return cmp_error_set(err, CMP_EIO, "%s is not a directory", p->dir);
+    if ((st.st_mode & 077) && chmod(p->dir, 0700))
+        return cmp_error_set(err, CMP_EIO, "cannot chmod %s: %s", p->dir, strerror(errno));
     return 0;
 }
 
@@ -413,7 +427,7 @@ int tls_ensure_local(const char *data_dir, char **cert_path, char **key_path, st
 
     if ((size_t)snprintf(dir, sizeof dir, "%s/tls", data_dir) >= sizeof dir || paths_init(&p, dir))
         return cmp_error_set(err, CMP_EIO, "path too long: %s", data_dir);
-    rc = ensure_tls_dir(data_dir, dir, err);
+    rc = ensure_tls_dir(data_dir, &p, err);
     if (!rc)
         rc = check_set(&p, err);
     if (rc)

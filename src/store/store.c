@@ -7,14 +7,14 @@
  */
 #include "store/store.h"
 
-#include "core/err.h"
-#include "core/log.h"
-#include "store/store_impl.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "store/store_impl.h"
 
 #define STORE_SQLITE_FILE "cmpd.db"
 #define STORE_MAX_PATH 4096

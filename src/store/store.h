@@ -9,11 +9,11 @@
 #ifndef CMP_STORE_STORE_H
 #define CMP_STORE_STORE_H
 
-#include "graph/model.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "graph/model.h"
 
 struct arena;
 struct cmp_error;
@@ -59,8 +59,7 @@ struct store_ops {
                           struct cmp_error *err);
     int (*partner_list)(struct store *s, const char *tenant, const struct store_list_req *req,
                         struct arena *a, struct store_page *out, struct cmp_error *err);
-    int (*partner_count)(struct store *s, const char *tenant, int64_t *out,
-                         struct cmp_error *err);
+    int (*partner_count)(struct store *s, const char *tenant, int64_t *out, struct cmp_error *err);
 };
 
 /*
@@ -107,7 +106,6 @@ int store_partner_list(struct store *s, const char *tenant, const struct store_l
                        struct arena *a, struct store_page *out, struct cmp_error *err);
 
 /* Number of the tenant's partners. */
-int store_partner_count(struct store *s, const char *tenant, int64_t *out,
-                        struct cmp_error *err);
+int store_partner_count(struct store *s, const char *tenant, int64_t *out, struct cmp_error *err);
 
 #endif

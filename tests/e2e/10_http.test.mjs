@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { after, before, describe, GUID_RE, newTenant, randomUUID, startServer, test } from './lib/harness.mjs';
+import { after, before, describe, freePort, GUID_RE, newTenant, randomUUID, rawRequest, runCli, startServer, test } from './lib/harness.mjs';
 import {
   ADMIN_ROLES,
   assertCollection,
@@ -55,6 +55,19 @@ describe('http layer', () => {
       const mode = statSync(`${srv.dataDir}/${f}`).mode & 0o777;
       assert.equal(mode & 0o077, 0, `${f} must not be readable by group/others (mode ${mode.toString(8)})`);
     }
+  });
+
+  test('the local CA signed a server certificate for localhost, 127.0.0.1 and ::1', async () => {
+    const { X509Certificate } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const ca = new X509Certificate(readFileSync(`${srv.dataDir}/tls/ca.pem`));
+    const cert = new X509Certificate(readFileSync(`${srv.dataDir}/tls/cert.pem`));
+    assert.ok(ca.ca, 'ca.pem must be a CA certificate');
+    assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), 'cert.pem must be issued and signed by ca.pem');
+    assert.equal(cert.checkHost('localhost'), 'localhost', `SAN: ${cert.subjectAltName}`);
+    assert.equal(cert.checkIP('127.0.0.1'), '127.0.0.1', `SAN: ${cert.subjectAltName}`);
+    assert.ok(cert.checkIP('::1'), `SAN must include ::1: ${cert.subjectAltName}`);
+    assert.ok(new Date(cert.validTo) > new Date(Date.now() + 30 * 86400 * 1000), 'certificate valid for more than 30 days');
   });
 
   test('both listeners serve the Graph routes; @odata.context follows the scheme and Host of the request', async () => {
@@ -294,4 +307,81 @@ describe('--public-url', () => {
     await srv.stop('SIGINT');
     await srv.close();
   });
+});
+
+describe('--tls-cert/--tls-key: a given certificate is served', () => {
+  let srv;
+  let dir;
+  let certPem;
+
+  before(async (t) => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    dir = mkdtempSync(`${os.tmpdir()}/cmpd-e2e-cert-`);
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-subj', '/CN=cmpd-e2e-given',
+        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '2'],
+      { stdio: 'ignore' },
+    );
+    certPem = readFileSync(`${dir}/cert.pem`);
+    srv = await startServer({ listeners: ['https'], ca: certPem, args: ['--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`] });
+  });
+  after(async () => {
+    if (srv && !srv.exit) await srv.destroy();
+    if (dir) (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the HTTPS listener presents the given certificate and serves Graph', async () => {
+    const https = (await import('node:https')).default;
+    const { X509Certificate } = await import('node:crypto');
+    const given = new X509Certificate(certPem);
+    const peer = await new Promise((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: srv.ports.https, path: '/healthz', ca: certPem, agent: false }, (res) => {
+        const c = res.socket.getPeerX509Certificate();
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, cert: c }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(peer.status, 200);
+    assert.equal(peer.cert.fingerprint256, given.fingerprint256);
+    const tok = await srv.token({ tenant: newTenant(), roles: ADMIN_ROLES });
+    const r = await rawRequest({ scheme: 'https', port: srv.ports.https, path: col('v1.0'), headers: { Authorization: `Bearer ${tok}` }, ca: certPem, agent: false });
+    assertStatus(r, 200);
+    assertGraphHeaders(r, { scheme: 'https', kind: 'odata' });
+  });
+
+  test('SIGTERM -> clean exit 0', async () => {
+    await srv.close();
+  });
+});
+
+describe('start-up errors exit non-zero at once', () => {
+  const cases = [
+    ['unreadable --tls-cert/--tls-key', (d, p) => ['--listen', `https://127.0.0.1:${p}`, '--tls-cert', `${d}/nope.pem`, '--tls-key', `${d}/nope-key.pem`]],
+    ['unreadable --jwks', (d, p) => ['--listen', `http://127.0.0.1:${p}`, '--jwks', `${d}/nope.json`]],
+    ['--jwks that is not a JWKS', (d, p) => ['--listen', `http://127.0.0.1:${p}`, '--jwks', `${d}/cmpd.db`]],
+    ['--tenants with an unknown mode', (d, p) => ['--listen', `http://127.0.0.1:${p}`, '--tenants', 'sometimes']],
+    ['an unknown option', (d, p) => ['--listen', `http://127.0.0.1:${p}`, '--no-such-option']],
+    ['a --listen URL that is not http(s)', () => ['--listen', 'ftp://127.0.0.1:21']],
+  ];
+  for (const [name, args] of cases) {
+    test(name, async () => {
+      const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+      const os = await import('node:os');
+      const d = await mkdtemp(`${os.tmpdir()}/cmpd-e2e-bad-`);
+      try {
+        await writeFile(`${d}/cmpd.db`, 'not json at all');
+        const port = await freePort();
+        const r = await runCli(['serve', '--data', `${d}/data`, ...args(d, port)], { timeout: 15000 });
+        assert.ok(r.code !== 0 && r.code !== null, `cmpd serve must fail fast (code=${r.code} signal=${r.signal}): ${r.stderr}`);
+        assert.ok(r.stderr.trim().length > 0, 'it says why on stderr');
+      } finally {
+        await rm(d, { recursive: true, force: true });
+      }
+    });
+  }
 });

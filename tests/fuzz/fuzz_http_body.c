@@ -4,10 +4,10 @@
  * graph_json_in_fuzz decodes the input as a v1.0 create and a beta patch body and, when one
  * decodes, checks that encoding and decoding again gives the same bytes.
  */
-#include "graph/json_in.h"
-
 #include <stddef.h>
 #include <stdint.h>
+
+#include "graph/json_in.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,12 +2,12 @@
  * tests/fuzz/fuzz_http_path.c - the router on arbitrary request paths: first byte picks the
  * method, the rest is the path.
  */
+#include <stddef.h>
+#include <stdint.h>
+
 #include "core/arena.h"
 #include "core/err.h"
 #include "http/router.h"
-
-#include <stddef.h>
-#include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

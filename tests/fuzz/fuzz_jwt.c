@@ -5,10 +5,10 @@
  * "header.payload" with that key (kid "fuzz") so the claim checks behind the signature are
  * exercised as well.  Seeds: tests/fuzz/corpus/fuzz_jwt/.
  */
-#include "auth/jwt.h"
-
 #include <stddef.h>
 #include <stdint.h>
+
+#include "auth/jwt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,13 +5,6 @@
  * holds a key generated here (kid "test-kid", x5t "test-x5t"), so most tokens below are "Entra"
  * tokens signed by a JWKS-loaded key.  Another generated key, absent from the set, forges.
  */
-#include "auth/jwt.h"
-#include "auth/keys.h"
-#include "core/arena.h"
-#include "core/err.h"
-#include "core/json.h"
-#include "core/str.h"
-
 #include <ftw.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -26,6 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "auth/jwt.h"
+#include "auth/keys.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/str.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>
@@ -255,6 +255,12 @@ static const struct token_row token_rows[] = {
     {"exp missing", NULL, HDR, CLAIMS(AUD "," ISS "," TENANT), SIGN_JWKS, MSG_LIFETIME},
     {"exp a string", NULL, HDR, CLAIMS(AUD "," ISS ",\"exp\":\"1750003600\"," TENANT), SIGN_JWKS,
      MSG_MALFORMED},
+    {"exp with an exponent", NULL, HDR, CLAIMS(AUD "," ISS ",\"exp\":1.7500036e9," TENANT),
+     SIGN_JWKS, MSG_MALFORMED},
+    {"exp negative", NULL, HDR, CLAIMS(AUD "," ISS ",\"exp\":-1," TENANT), SIGN_JWKS,
+     MSG_MALFORMED},
+    {"exp past year 9999", NULL, HDR, CLAIMS(AUD "," ISS ",\"exp\":9223372036854775807," TENANT),
+     SIGN_JWKS, MSG_MALFORMED},
     {"exp with a fraction", NULL, HDR, CLAIMS(AUD "," ISS ",\"exp\":1750003600.5," TENANT),
      SIGN_JWKS, NULL},
     {"nbf in the future", NULL, HDR,

@@ -3,12 +3,6 @@
  *
  * Every key is generated at test time inside a mkdtemp(3) directory; nothing private is committed.
  */
-#include "auth/keys.h"
-#include "core/arena.h"
-#include "core/err.h"
-#include "core/json.h"
-#include "core/str.h"
-
 #include <fcntl.h>
 #include <ftw.h>
 #include <openssl/bn.h>
@@ -25,6 +19,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "auth/keys.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/str.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

@@ -1,16 +1,16 @@
 /*
  * tests/unit/test_auth_scopes.c - the permission table (auth/scopes.c).
  */
-#include "auth/jwt.h"
-#include "auth/scopes.h"
-#include "core/err.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "auth/jwt.h"
+#include "auth/scopes.h"
+#include "core/err.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

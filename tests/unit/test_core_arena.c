@@ -1,13 +1,13 @@
 /*
  * tests/unit/test_core_arena.c - core/arena.c: the region allocator and its deferred cleanups.
  */
-#include "core/arena.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "core/arena.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

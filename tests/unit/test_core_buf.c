@@ -1,15 +1,15 @@
 /*
  * tests/unit/test_core_buf.c - core/buf.c: the capped growable buffer and JSON escaping.
  */
-#include "core/buf.h"
-#include "core/err.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/buf.h"
+#include "core/err.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

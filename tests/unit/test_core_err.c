@@ -1,12 +1,12 @@
 /*
  * tests/unit/test_core_err.c - core/err.c: the error vocabulary and struct cmp_error.
  */
-#include "core/err.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
+#include "core/err.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

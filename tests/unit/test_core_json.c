@@ -1,16 +1,16 @@
 /*
  * tests/unit/test_core_json.c - core/json.c: the strict JSON parser.
  */
-#include "core/arena.h"
-#include "core/err.h"
-#include "core/json.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/json.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

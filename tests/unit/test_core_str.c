@@ -1,14 +1,14 @@
 /*
  * tests/unit/test_core_str.c - core/str.c: numbers, comparisons, base64, percent-decoding, GUIDs.
  */
-#include "core/arena.h"
-#include "core/err.h"
-#include "core/str.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/str.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

@@ -1,13 +1,13 @@
 /*
  * tests/unit/test_core_time.c - core/time.c: Edm.DateTimeOffset parsing and date formatting.
  */
-#include "core/err.h"
-#include "core/time.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
+#include "core/err.h"
+#include "core/time.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

@@ -3,17 +3,17 @@
  *
  * The wrapped case reproduces the real Intune sample of graph-conventions.md 2.3 byte for byte.
  */
-#include "core/arena.h"
-#include "core/buf.h"
-#include "core/err.h"
-#include "core/json.h"
-#include "graph/errors.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "graph/errors.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

@@ -5,14 +5,6 @@
  * each row runs as its own named test.  Bodies in the table are written with ' for " (turned
  * back at run time) so they stay readable; no row needs a literal apostrophe.
  */
-#include "core/arena.h"
-#include "core/buf.h"
-#include "core/err.h"
-#include "core/json.h"
-#include "core/log.h"
-#include "graph/json_in.h"
-#include "graph/json_out.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "graph/json_in.h"
+#include "graph/json_out.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

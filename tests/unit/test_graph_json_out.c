@@ -3,15 +3,15 @@
  *
  * Every expectation is the exact output bytes.
  */
-#include "core/buf.h"
-#include "core/err.h"
-#include "graph/json_out.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "graph/json_out.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

@@ -1,13 +1,13 @@
 /*
  * tests/unit/test_graph_model.c - the entity tables and helpers of graph/model.c.
  */
-#include "graph/model.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "graph/model.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

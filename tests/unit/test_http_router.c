@@ -1,15 +1,15 @@
 /*
  * tests/unit/test_http_router.c - path + method -> route, and every way a path can be wrong.
  */
-#include "core/arena.h"
-#include "core/err.h"
-#include "http/router.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "http/router.h"
 
 #include <cmocka.h>
 
@@ -19,11 +19,11 @@
 struct route_case {
     const char *method;
     const char *path;
-    int rc;                   /* expected return code */
-    api_handler_fn *handler;  /* expected handler, NULL for 405 */
-    const char *id;           /* expected key */
+    int rc;                  /* expected return code */
+    api_handler_fn *handler; /* expected handler, NULL for 405 */
+    const char *id;          /* expected key */
     enum graph_version version;
-    const char *msg;          /* expected error message, or NULL */
+    const char *msg; /* expected error message, or NULL */
 };
 
 static const struct route_case cases[] = {
@@ -53,8 +53,8 @@ static const struct route_case cases[] = {
      "Invalid version: v2"},
     {"GET", "/deviceManagement/complianceManagementPartners", CMP_EBADVERSION, NULL, NULL, 0,
      "Invalid version: deviceManagement"},
-    {"GET", "/V1.0/deviceManagement/complianceManagementPartners", CMP_EBADVERSION, NULL, NULL,
-     0, "Invalid version: V1.0"},
+    {"GET", "/V1.0/deviceManagement/complianceManagementPartners", CMP_EBADVERSION, NULL, NULL, 0,
+     "Invalid version: V1.0"},
     {"GET", "/", CMP_EBADVERSION, NULL, NULL, 0, "Invalid version: "},
     {"GET", "/v1.0/devicemanagement/complianceManagementPartners", CMP_ENOROUTE, NULL, NULL, 0,
      "Resource not found for the segment 'devicemanagement'."},
@@ -122,9 +122,8 @@ static void test_router_write_routes_need_write_permission(void **state)
 
     (void)state;
     for (i = 0; i < 3; i++) {
-        assert_int_equal(router_match(a, writes[i], strlen(writes[i]), paths[i],
-                                      strlen(paths[i]), &m, &err),
-                         0);
+        assert_int_equal(
+            router_match(a, writes[i], strlen(writes[i]), paths[i], strlen(paths[i]), &m, &err), 0);
         assert_int_equal(m.route->perm, AUTH_PERM_WRITE);
     }
     assert_int_equal(router_match(a, "GET", 3, BASE "/$count", strlen(BASE "/$count"), &m, &err),

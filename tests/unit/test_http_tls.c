@@ -3,9 +3,6 @@
  *
  * Everything is generated inside a mkdtemp(3) directory; handshakes run in memory (BIO pairs).
  */
-#include "core/err.h"
-#include "http/tls.h"
-
 #include <ftw.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -25,6 +22,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/err.h"
+#include "http/tls.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>
@@ -378,6 +378,18 @@ static void test_tls_race_on_first_start_converges(void **state)
     }
 }
 
+static void test_tls_fills_empty_directory_made_beforehand(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(mkdir(f->data, 0755), 0);
+    assert_int_equal(mkdir(f->tls, 0755), 0);
+    ensure(f);
+    assert_int_equal(mode_of(f->tls), 0700);
+    assert_int_equal(mode_of(file_in(f, "ca-key.pem")), 0600);
+    assert_int_equal(access(file_in(f, "ca.pem"), R_OK), 0);
+}
+
 static void test_tls_refuses_unusable_ca(void **state)
 {
     struct fixture *f = *state;
@@ -487,6 +499,7 @@ int main(void)
         T(test_tls_renews_server_cert_near_expiry),
         T(test_tls_reissues_cert_not_signed_by_ca),
         T(test_tls_race_on_first_start_converges),
+        T(test_tls_fills_empty_directory_made_beforehand),
         T(test_tls_refuses_unusable_ca),
         T(test_tls_server_ctx_handshakes_with_alpn),
         T(test_tls_server_ctx_refuses_mismatched_key),

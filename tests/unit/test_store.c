@@ -6,13 +6,6 @@
  * its own (random GUIDs), so tests share one database without seeing each other.  What only
  * SQLite has (the file, its schema, locking, locations) is tested in test_store_sqlite.c.
  */
-#include "core/arena.h"
-#include "core/err.h"
-#include "core/time.h"
-#include "core/uuid.h"
-#include "graph/model.h"
-#include "store/store.h"
-
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -23,6 +16,13 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/time.h"
+#include "core/uuid.h"
+#include "graph/model.h"
+#include "store/store.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

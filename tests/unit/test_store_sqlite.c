@@ -3,12 +3,6 @@
  * directory (store/store.c), the schema and its migrations, WAL locking and damaged rows
  * (store/sqlite/).  The backend-independent behaviour is tested by test_store.c.
  */
-#include "core/arena.h"
-#include "core/err.h"
-#include "core/uuid.h"
-#include "graph/model.h"
-#include "store/store.h"
-
 #include <pthread.h>
 #include <setjmp.h>
 #include <sqlite3.h>
@@ -19,6 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/uuid.h"
+#include "graph/model.h"
+#include "store/store.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>

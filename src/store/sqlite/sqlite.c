@@ -11,6 +11,10 @@
  * read (graph/json_in.c).  Rows of another tenant are never touched: the tenant id is part of
  * every WHERE clause.  SQLite's own messages are logged, never returned to the client.
  */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -20,10 +24,6 @@
 #include "graph/json_out.h"
 #include "store/sqlite/sqlite_impl.h"
 #include "store/store_impl.h"
-
-#include <sqlite3.h>
-#include <stdlib.h>
-#include <string.h>
 
 /* How long a statement waits for another connection's write lock before CMP_EUNAVAILABLE. */
 #define STORE_SQLITE_BUSY_MS 5000

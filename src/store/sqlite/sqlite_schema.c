@@ -8,12 +8,12 @@
  * the table.  Column names of `partners` are the `column` names of graph_partner_props
  * (graph/model.c), plus the heartbeat text column (sqlite_impl.h).
  */
+#include <sqlite3.h>
+#include <stdio.h>
+
 #include "core/err.h"
 #include "core/log.h"
 #include "store/sqlite/sqlite_impl.h"
-
-#include <sqlite3.h>
-#include <stdio.h>
 
 struct migration {
     int version; /* user_version after this step */

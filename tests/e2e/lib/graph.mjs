@@ -208,6 +208,7 @@ export function assertGraphHeaders(res, { scheme, kind, clientRequestId } = {}) 
   if (clientRequestId !== undefined) assert.equal(h['client-request-id'], clientRequestId, `client-request-id must echo the request's: ${ctx()}`);
   else assert.equal(h['client-request-id'], h['request-id'], `client-request-id must equal request-id when none was sent: ${ctx()}`);
   assert.equal(h['cache-control'], 'no-cache', `Cache-Control: ${ctx()}`);
+  assert.match(h.date || '', /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/, `Date (RFC 1123): ${ctx()}`);
   assert.ok(h['x-ms-ags-diagnostic'], `x-ms-ags-diagnostic missing: ${ctx()}`);
   let diag;
   assert.doesNotThrow(() => {

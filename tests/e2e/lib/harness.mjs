@@ -227,25 +227,36 @@ function makeResponse(res, raw, req) {
  * opts.listeners ['https', 'http'] (default both), each on a free port of 127.0.0.1
  * opts.args      extra `serve` arguments (e.g. ['--tenants', 'registered'], ['--jwks', F])
  * opts.env       extra environment
+ * opts.ca        certificate(s) to trust instead of DIR/tls/ca.pem (with --tls-cert)
  */
 export async function startServer(opts = {}) {
   const listeners = opts.listeners || ['https', 'http'];
   const ownsDir = opts.ownsDir ?? !opts.dataDir;
   const dataDir = opts.dataDir || (await mkdtemp(path.join(os.tmpdir(), 'cmpd-e2e-')));
   if (!existsSync(BIN)) throw new Error(`cmpd binary not found at ${BIN} (set CMPD_BIN or build it first)`);
-  const ports = {};
-  for (const scheme of listeners) ports[scheme] = opts.ports?.[scheme] ?? (await freePort());
-  const args = ['serve', '--data', dataDir];
-  for (const scheme of listeners) args.push('--listen', `${scheme}://127.0.0.1:${ports[scheme]}`);
-  args.push(...(opts.args || []));
-  const server = new Server({ dataDir, ownsDir, ports, listeners, args, extraArgs: opts.args || [], env: opts.env || {} });
-  await server.start();
-  return server;
+  // A port found free can be taken by another test process before cmpd binds it: on a bind
+  // failure, try again with fresh ports (bounded).
+  for (let attempt = 1; ; attempt++) {
+    const ports = {};
+    for (const scheme of listeners) ports[scheme] = (attempt === 1 && opts.ports?.[scheme]) || (await freePort());
+    const args = ['serve', '--data', dataDir];
+    for (const scheme of listeners) args.push('--listen', `${scheme}://127.0.0.1:${ports[scheme]}`);
+    args.push(...(opts.args || []));
+    const server = new Server({ dataDir, ownsDir, ports, listeners, args, extraArgs: opts.args || [], env: opts.env || {}, ca: opts.ca });
+    try {
+      await server.start();
+      return server;
+    } catch (e) {
+      if (attempt >= 3 || !server.exit || !/address already in use|EADDRINUSE|bind/i.test(server.log)) throw e;
+    }
+  }
 }
 
 export class Server {
-  constructor({ dataDir, ownsDir, ports, listeners, args, extraArgs, env }) {
+  constructor({ dataDir, ownsDir, ports, listeners, args, extraArgs, env, ca }) {
     this.dataDir = dataDir;
+    this.givenCa = ca; // trust this instead of DIR/tls/ca.pem (--tls-cert)
+    this.ca = ca;
     this.ownsDir = ownsDir;
     this.ports = ports;
     this.listeners = listeners;
@@ -336,7 +347,7 @@ export class Server {
       await this.exited;
       throw new Error(`cmpd did not answer /healthz within ${START_TIMEOUT_MS} ms (${last})\n${this.describeLog()}`);
     }
-    if (this.ports.https || existsSync(this.caPath)) this.ca = await readFile(this.caPath);
+    if (!this.givenCa && (this.ports.https || existsSync(this.caPath))) this.ca = await readFile(this.caPath);
     this.agents = {
       http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
       https: new https.Agent({ keepAlive: true, maxSockets: 16, ca: this.ca }),
@@ -448,6 +459,7 @@ export class Server {
       listeners: this.listeners,
       args: this.extraArgs,
       env: this.env,
+      ca: this.givenCa,
       ownsDir: this.ownsDir,
       ports: samePorts ? this.ports : undefined,
     });
