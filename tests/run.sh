@@ -20,12 +20,10 @@ failures=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-count_cmocka() { # file -> adds to passed/failed
+count_cmocka() { # file -> "passed failed" as cmocka reported them
     local p f
     p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$1" | awk '{s+=$4} END {print s+0}')
     f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$1" | awk '{s+=$4} END {print s+0}')
-    passed=$((passed + p))
-    failed=$((failed + f))
     echo "$p $f"
 }
 
@@ -38,6 +36,8 @@ run_units() { # build dir, label
         rc=$?
         cat "$out"
         read -r p f < <(count_cmocka "$out")
+        passed=$((passed + p))
+        failed=$((failed + f))
         if ((rc != 0 && f == 0)); then
             # A crash or sanitizer report ends the binary before cmocka counts a failure.
             failed=$((failed + 1))

@@ -257,8 +257,11 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
                          &c->err);
     if (rc)
         return rc;
-    if (!m->route)
+    if (!m->route) {
+        char allow[64];
+        add_s(c, "allow", router_allowed(m->target, allow, sizeof allow));
         return cmp_error_set(&c->err, CMP_EMETHOD, NULL);
+    }
     /* Permissions first: a refused caller (a personal account, say) never registers a tenant. */
     rc = auth_authorize(&who, m->route->perm, &c->err);
     if (rc)

@@ -3,6 +3,7 @@
  */
 #include "http/router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -183,4 +184,22 @@ int router_match(struct arena *a, const char *method, size_t method_len, const c
         }
     }
     return 0;
+}
+
+const char *router_allowed(enum route_target target, char *out, size_t size)
+{
+    size_t used = 0;
+    size_t i;
+
+    out[0] = '\0';
+    for (i = 0; i < sizeof routes / sizeof *routes; i++) {
+        int n;
+        if (routes[i].target != target)
+            continue;
+        n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", routes[i].method);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    return out;
 }

@@ -43,4 +43,10 @@ struct route_match {
 int router_match(struct arena *a, const char *method, size_t method_len, const char *path,
                  size_t path_len, struct route_match *m, struct cmp_error *err);
 
+/*
+ * The methods the route table serves for `target`, as an Allow header value ("GET, POST"),
+ * written into out[size].  Returns out.
+ */
+const char *router_allowed(enum route_target target, char *out, size_t size);
+
 #endif

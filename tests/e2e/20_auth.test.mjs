@@ -394,6 +394,18 @@ describe('--jwks: tokens of an Entra-like issuer are verified offline', () => {
     assertStatus(r, 200);
   });
 
+  test('tid (and the GUID in iss) in upper case names the same tenant', async () => {
+    const upper = tenant.toUpperCase();
+    const t = signRs256(
+      { alg: 'RS256', typ: 'JWT', kid: keys.a.kid },
+      entraClaims({ tenant: upper, ver: '2.0', roles: ['DeviceManagementServiceConfig.Read.All'] }),
+      keys.a.privateKey,
+    );
+    const l = await get(bearer(t));
+    assertStatus(l, 200);
+    assertCollection(l.json, [existing], 'v1.0', srv.base());
+  });
+
   test('the local key still works alongside the JWKS keys', async () => {
     assertStatus(await get(bearer(admin)), 200);
   });

@@ -341,6 +341,15 @@ describe('update', () => {
     await expectStored(m);
   });
 
+  test('Prefer with several preferences still honours return=representation', async () => {
+    const r = await patch('beta', { displayName: 'multi prefer' }, { prefer: 'odata.maxpagesize=5, return=representation' });
+    assertStatus(r, 200);
+    assert.match(r.headers['preference-applied'] || '', /(^|,\s*)return=representation(\s*,|$)/);
+    m = applyValues(m, { displayName: 'multi prefer' });
+    store.set(m.id, m);
+    assertEntity(r.json, m, 'beta', base());
+  });
+
   test('Prefer: return=minimal (or absent) -> 204 without Preference-Applied: return=representation', async () => {
     const r = await patch('v1.0', { displayName: 'minimal' }, { prefer: 'return=minimal' });
     assertStatus(r, 204);
@@ -414,6 +423,47 @@ describe('update', () => {
       assertStatus(r, 204);
       await expectStored(m);
     }
+  });
+});
+
+describe('concurrency', () => {
+  test('40 parallel creates over both listeners and HTTP/1.1 keep-alive, mixed with reads: all distinct, all stored', async () => {
+    const jobs = [];
+    const made = [];
+    for (let i = 0; i < 40; i++) {
+      const v = i % 2 ? 'beta' : 'v1.0';
+      const scheme = i % 3 ? 'https' : 'http';
+      const values = { displayName: `parallel ${i}`, partnerState: PARTNER_STATES[i % PARTNER_STATES.length] };
+      jobs.push(
+        srv.request('POST', col(v), { token: tok, scheme, body: values }).then((r) => {
+          assertStatus(r, 201);
+          made.push({ ...DEFAULTS, ...values, id: r.json.id });
+        }),
+      );
+      jobs.push(srv.request('GET', col(v), { token: tok, scheme }).then((r) => assertStatus(r, 200)));
+    }
+    await Promise.all(jobs);
+    assert.equal(new Set(made.map((m) => m.id)).size, 40);
+    for (const m of made) store.set(m.id, m);
+    await expectCount(store.size);
+    for (const m of made.slice(0, 5)) await expectStored(m);
+  });
+
+  test('parallel PATCHes of one entity: every one answers 204 and the result is one of them, whole', async () => {
+    const m = await createModel('v1.0', { displayName: 'contended' });
+    const variants = Array.from({ length: 12 }, (_, i) => ({
+      displayName: `writer ${i}`,
+      partnerState: PARTNER_STATES[i % PARTNER_STATES.length],
+      macOsEnrollmentAssignments: [target('groupAssignmentTarget', { groupId: `g${i}` })],
+    }));
+    const rs = await Promise.all(variants.map((values) => srv.request('PATCH', item('v1.0', m.id), { token: tok, body: bodyFor(values) })));
+    for (const r of rs) assertStatus(r, 204);
+    const g = await srv.request('GET', item('v1.0', m.id), { token: tok });
+    const i = Number(/^writer (\d+)$/.exec(g.json.displayName)?.[1]);
+    assert.ok(Number.isInteger(i), `displayName: ${g.json.displayName}`);
+    const final = applyValues(m, variants[i]);
+    assertEntity(g.json, final, 'v1.0', base()); // no mix of two writers
+    store.set(m.id, final);
   });
 });
 

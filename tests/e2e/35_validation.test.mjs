@@ -432,6 +432,36 @@ describe('limits of graph/json_in.h (GRAPH_MAX_STRING 4096 bytes, GRAPH_MAX_ASSI
   });
 });
 
+describe('connections survive refusals', () => {
+  test('on one keep-alive connection: refused bodies, then valid requests, all answered in order', async () => {
+    const https = (await import('node:https')).default;
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: srv.ca });
+    let connections = 0;
+    const create = agent.createConnection.bind(agent);
+    agent.createConnection = (...args) => {
+      connections++;
+      return create(...args);
+    };
+    try {
+      const send = async (method, p, body, status) => {
+        const r = await srv.request(method, p, { token: tok, body, headers: { 'Content-Type': 'application/json' }, agent });
+        assertStatus(r, status);
+        return r;
+      };
+      await send('POST', col('v1.0'), '{"displayName": ', 400);
+      await send('POST', col('v1.0'), Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), 400);
+      await send('POST', col('v1.0'), deep(100), 400);
+      await send('PATCH', item('v1.0', fixtures['v1.0'].id), JSON.stringify({ partnerState: 'active' }), 400);
+      await send('POST', col('v1.0'), JSON.stringify({ foo: 1 }), 400);
+      const ok = await send('GET', item('v1.0', fixtures['v1.0'].id), undefined, 200);
+      assert.equal(ok.json.id, fixtures['v1.0'].id);
+      assert.equal(connections, 1, 'a refused (complete) body must not cost the connection');
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
 describe('after all refusals', () => {
   test('the server still serves and holds exactly the two fixtures', async () => {
     assertStatus(await srv.request('GET', '/healthz'), 200);

@@ -176,6 +176,20 @@ describe('isolation and licences (auto-registration)', () => {
     assertStatus(await srv.request('GET', col('v1.0'), { token: tokD }), 200);
   });
 
+  test('tenant ids are GUIDs compared case-insensitively (upper-case input is stored lower-case)', async () => {
+    const E = newTenant();
+    const r = await srv.cli('tenant', 'add', E.toUpperCase(), '--no-intune-license');
+    assert.equal(r.code, 0, r.stderr);
+    const list = await srv.tenantList();
+    assert.equal(list.map.get(E), 'unlicensed');
+    assert.ok(!list.stdout.includes(E.toUpperCase()), `listed lower-case:\n${list.stdout}`);
+    const s = await srv.cli('tenant', 'set', E.toUpperCase(), '--intune-license', 'true');
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal((await srv.tenantList()).map.get(E), 'licensed');
+    const tokE = await srv.token({ tenant: E.toUpperCase(), roles: ADMIN_ROLES });
+    assertStatus(await srv.request('GET', col('v1.0'), { token: tokE }), 200);
+  });
+
   test('tenant commands refuse a non-GUID tenant id and bad licence values', async () => {
     for (const args of [
       ['tenant', 'add', 'contoso'],

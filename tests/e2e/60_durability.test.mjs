@@ -199,6 +199,38 @@ describe('kill -9 right after the acknowledgement', () => {
     assertStatus(g, 200);
   });
 
+  test('SIGTERM with requests in flight: exit 0; every acknowledged create is there after restart', async () => {
+    const acked = [];
+    const jobs = [];
+    for (let i = 0; i < 30; i++) {
+      const values = { displayName: `in flight ${i}` };
+      jobs.push(
+        srv
+          .request('POST', col('v1.0'), { token: tok, body: values, agent: false })
+          .then((r) => {
+            assert.ok(r.status === 201 || r.status === 503, `in-flight request answered ${r.status}: ${r}`);
+            if (r.status === 201) acked.push(applyValues({ ...DEFAULTS, id: r.json.id }, values));
+          })
+          .catch((e) => {
+            if (!/ECONNRESET|ECONNREFUSED|socket hang up|EPIPE/.test(e.message)) throw e;
+          }),
+      );
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopping = srv.stop('SIGTERM');
+    await Promise.all(jobs);
+    let stopError;
+    try {
+      await stopping;
+    } catch (e) {
+      stopError = e;
+    }
+    for (const m of acked) store.set(m.id, m);
+    srv = await srv.restart();
+    await expectExactly(srv, [...store.values()]);
+    if (stopError) throw stopError;
+  });
+
   test('final clean stop exits 0', async () => {
     await srv.close();
   });

@@ -132,11 +132,22 @@ static void test_router_write_routes_need_write_permission(void **state)
     arena_free(a);
 }
 
+static void test_router_allowed_lists_the_methods_of_a_target(void **state)
+{
+    char buf[64];
+
+    (void)state;
+    assert_string_equal(router_allowed(ROUTE_COLLECTION, buf, sizeof buf), "GET, POST");
+    assert_string_equal(router_allowed(ROUTE_ITEM, buf, sizeof buf), "GET, PATCH, DELETE");
+    assert_string_equal(router_allowed(ROUTE_COUNT, buf, sizeof buf), "GET");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_router_table),
         cmocka_unit_test(test_router_write_routes_need_write_permission),
+        cmocka_unit_test(test_router_allowed_lists_the_methods_of_a_target),
     };
 
     return cmocka_run_group_tests_name("http_router", tests, NULL, NULL);
