@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "graph/model.h"
+#include "odata/odata.h"
 
 struct arena;
 struct cmp_error;
@@ -25,17 +26,32 @@ struct store_tenant {
     int64_t created; /* unix seconds */
 };
 
-/* One page of a listing, in insertion order (keyset on an internal sequence number). */
+/*
+ * A keyset position: the $orderby values and the internal sequence number of the last row of
+ * the previous page.  Rows come in ($orderby..., seq) order; nulls sort first ascending and last
+ * descending (OData), seq breaks ties ascending.
+ */
+struct store_cursor {
+    struct odata_value keys[ODATA_MAX_ORDERBY]; /* one per $orderby key, in order */
+    size_t key_count;
+    int64_t seq;
+};
+
+/* One page of a listing. */
 struct store_list_req {
-    size_t limit;      /* at most this many items */
-    int64_t after_seq; /* 0: from the start; else the last_seq of the previous page */
+    const struct odata_expr *filter;       /* NULL: every row of the tenant */
+    const struct odata_orderby *orderby;   /* may be NULL when orderby_count is 0 */
+    size_t orderby_count;
+    size_t limit;                          /* at most this many items */
+    int64_t skip;                          /* rows to skip first (only without `after`) */
+    const struct store_cursor *after;      /* NULL: from the start */
 };
 
 struct store_page {
     struct graph_partner *items; /* arena-owned */
     size_t n;
-    bool more;        /* rows remain after this page */
-    int64_t last_seq; /* to pass as after_seq for the next page */
+    bool more;                /* rows remain after this page */
+    struct store_cursor last; /* the position of the last item (valid when n > 0) */
 };
 
 struct store_ops {
@@ -59,7 +75,8 @@ struct store_ops {
                           struct cmp_error *err);
     int (*partner_list)(struct store *s, const char *tenant, const struct store_list_req *req,
                         struct arena *a, struct store_page *out, struct cmp_error *err);
-    int (*partner_count)(struct store *s, const char *tenant, int64_t *out, struct cmp_error *err);
+    int (*partner_count)(struct store *s, const char *tenant, const struct odata_expr *filter,
+                         int64_t *out, struct cmp_error *err);
 };
 
 /*
@@ -101,11 +118,15 @@ int store_partner_patch(struct store *s, const char *tenant, const char *id,
 int store_partner_delete(struct store *s, const char *tenant, const char *id,
                          struct cmp_error *err);
 
-/* One page of the tenant's partners. */
+/*
+ * One page of the tenant's partners matching req->filter, in req->orderby order, after
+ * req->after.  The filter and order are translated to SQL by store/sql.c with bound parameters.
+ */
 int store_partner_list(struct store *s, const char *tenant, const struct store_list_req *req,
                        struct arena *a, struct store_page *out, struct cmp_error *err);
 
 /* Number of the tenant's partners. */
-int store_partner_count(struct store *s, const char *tenant, int64_t *out, struct cmp_error *err);
+int store_partner_count(struct store *s, const char *tenant, const struct odata_expr *filter,
+                        int64_t *out, struct cmp_error *err);
 
 #endif
