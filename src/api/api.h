@@ -25,11 +25,13 @@ struct store;
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"        \
     "charset=utf-8"
 #define API_CT_TEXT "text/plain"
+#define API_CT_XML "application/xml"
 
 /* Largest request body accepted (larger: 413). */
 #define API_MAX_BODY (1024 * 1024)
-/* Items per page of a listing. */
+/* Items per page of a listing, unless configured otherwise; $top above the page size is clamped. */
 #define API_PAGE_SIZE 1000
+#define API_PAGING_KEY_LEN 32
 
 #define API_COLLECTION_PATH "deviceManagement/complianceManagementPartners"
 
@@ -44,7 +46,9 @@ struct api_request {
     size_t body_len;
     const char *base_url;       /* public root, e.g. "https://localhost:8443" (no trailing '/') */
     bool prefer_representation; /* Prefer: return=representation */
-    const char *tenant;         /* admitted tenant id */
+    const char *tenant;         /* admitted tenant id (NULL on routes that need no token) */
+    const unsigned char *paging_key; /* API_PAGING_KEY_LEN bytes: the $skiptoken HMAC key */
+    size_t page_size;                /* items per page (API_PAGE_SIZE by default) */
     struct store *store;
     struct arena *arena;
     struct cmp_error *err;
@@ -64,6 +68,8 @@ api_handler_fn partners_create;
 api_handler_fn partners_update;
 api_handler_fn partners_delete;
 api_handler_fn partners_count;
+api_handler_fn service_metadata; /* GET /{v}/$metadata: the CSDL */
+api_handler_fn service_document; /* GET /{v}/: the OData service document */
 
 /* How unknown tenants are treated. */
 enum api_tenant_mode {

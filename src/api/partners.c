@@ -17,102 +17,133 @@
 #include "core/uuid.h"
 #include "graph/json_in.h"
 #include "graph/json_out.h"
+#include "odata/odata.h"
+#include "odata/paging.h"
 #include "store/store.h"
-
-/* ---- query options ---- */
-
-/*
- * The OData query engine is not part of this module yet: a listing pages on its own with
- * $skiptoken, and any other option is refused with a clear 400 rather than silently ignored.
- */
-static int parse_query(struct api_request *r, bool allow_skiptoken, int64_t *after)
-{
-    const char *p = r->query;
-    const char *end = r->query + r->query_len;
-
-    *after = 0;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        size_t name_len = (size_t)((eq ? eq : stop) - p);
-
-        if (name_len == 0) {
-            p = stop + (amp ? 1 : 0);
-            continue;
-        }
-        if (allow_skiptoken && str_eq_ci(p, name_len, "$skiptoken") && eq) {
-            unsigned char *raw;
-            size_t raw_len;
-            if (str_base64url_decode(r->arena, eq + 1, (size_t)(stop - eq - 1), &raw, &raw_len) ||
-                raw_len < 2 || raw[0] != 's' ||
-                str_to_int64((const char *)raw + 1, raw_len - 1, 0, INT64_MAX, after))
-                return cmp_error_set(r->err, CMP_EBADQUERY, "The $skiptoken is invalid.");
-        } else {
-            return cmp_error_set(r->err, CMP_EBADQUERY,
-                                 "The query option '%.*s' is not supported on this resource.",
-                                 (int)(name_len > 64 ? 64 : name_len), p);
-        }
-        p = stop + (amp ? 1 : 0);
-    }
-    return 0;
-}
 
 /* ---- response pieces ---- */
 
-static const char *context_url(struct api_request *r, bool entity)
+/* {base}/{v}/$metadata#deviceManagement/complianceManagementPartners[(select)][/$entity] */
+static const char *context_url(struct api_request *r, const struct odata_query *q, bool entity)
 {
-    return arena_sprintf(r->arena, "%s/%s/$metadata#" API_COLLECTION_PATH "%s", r->base_url,
-                         r->version_name, entity ? "/$entity" : "");
+    const char *sel = q && q->select_text ? q->select_text : NULL;
+
+    return arena_sprintf(r->arena, "%s/%s/$metadata#" API_COLLECTION_PATH "%s%s%s%s", r->base_url,
+                         r->version_name, sel ? "(" : "", sel ? sel : "", sel ? ")" : "",
+                         entity ? "/$entity" : "");
 }
 
-static int write_entity(struct api_request *r, const struct graph_partner *p, int status)
+static int write_entity(struct api_request *r, const struct graph_partner *p, uint32_t select,
+                        const char *ctx, int status)
 {
-    const char *ctx = context_url(r, true);
-
     if (!ctx)
         return cmp_error_set(r->err, CMP_ENOMEM, NULL);
     r->status = status;
     r->content_type = API_CT_ODATA;
-    return graph_partner_write(r->out, p, r->version, GRAPH_ALL_PROPS, ctx);
+    return graph_partner_write(r->out, p, r->version, select, ctx);
+}
+
+/* ---- paging ---- */
+
+/* Is the raw query parameter (n bytes) a $skiptoken (or, on beta, skiptoken)? */
+static bool is_skiptoken_param(const struct api_request *r, const char *p, size_t n)
+{
+    size_t name = 0;
+
+    while (name < n && p[name] != '=')
+        name++;
+    if (str_eq_ci(p, name, "$skiptoken") || str_eq_ci(p, name, "%24skiptoken"))
+        return true;
+    return r->version == GRAPH_BETA && str_eq_ci(p, name, "skiptoken");
+}
+
+/* The nextLink: the request's own query options, verbatim, with a new $skiptoken. */
+static const char *next_link(struct api_request *r, const char *token)
+{
+    struct buf b;
+    const char *p = r->query;
+    const char *end = r->query + r->query_len;
+    char *out = NULL;
+    int rc;
+
+    buf_init(&b, 1 << 20);
+    rc = buf_printf(&b, "%s/%s/" API_COLLECTION_PATH "?", r->base_url, r->version_name);
+    while (!rc && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        if (stop > p && !is_skiptoken_param(r, p, (size_t)(stop - p))) {
+            rc = buf_append(&b, p, (size_t)(stop - p));
+            if (!rc)
+                rc = buf_putc(&b, '&');
+        }
+        p = stop + 1;
+    }
+    if (!rc)
+        rc = buf_printf(&b, "$skiptoken=%s", token);
+    if (!rc)
+        out = arena_strndup(r->arena, b.data, b.len);
+    buf_fini(&b);
+    return out;
+}
+
+/* Read the request's $skiptoken into *after; the token must fit this query's $orderby. */
+static int read_cursor(struct api_request *r, const struct odata_query *q, const char *binding,
+                       struct store_cursor *after)
+{
+    struct odata_position pos;
+    size_t i;
+    int rc = odata_skiptoken_read(r->arena, r->paging_key, binding, q->skiptoken,
+                                  strlen(q->skiptoken), &pos, r->err);
+
+    if (rc)
+        return rc;
+    if (pos.key_count != q->orderby_count)
+        return cmp_error_set(r->err, CMP_EBADQUERY, "The $skiptoken is invalid.");
+    memset(after, 0, sizeof *after);
+    for (i = 0; i < pos.key_count; i++)
+        after->keys[i] = pos.keys[i];
+    after->key_count = pos.key_count;
+    after->seq = pos.seq;
+    return 0;
+}
+
+static int make_next_link(struct api_request *r, const char *binding,
+                          const struct store_page *page, const char **out)
+{
+    struct odata_position pos;
+    char *token;
+    size_t i;
+    int rc;
+
+    memset(&pos, 0, sizeof pos);
+    for (i = 0; i < page->last.key_count; i++)
+        pos.keys[i] = page->last.keys[i];
+    pos.key_count = page->last.key_count;
+    pos.seq = page->last.seq;
+    rc = odata_skiptoken_make(r->arena, r->paging_key, binding, &pos, &token, r->err);
+    if (rc)
+        return rc;
+    *out = next_link(r, token);
+    return *out ? 0 : cmp_error_set(r->err, CMP_ENOMEM, NULL);
 }
 
 /* ---- handlers ---- */
 
-int partners_list(struct api_request *r)
+static int write_page(struct api_request *r, const struct odata_query *q,
+                      const struct store_page *page, int64_t count, const char *next)
 {
-    struct store_list_req req = {.limit = API_PAGE_SIZE};
-    struct store_page page;
-    const char *next = NULL;
-    const char *ctx;
+    const char *ctx = context_url(r, q, false);
     size_t i;
     int rc;
 
-    rc = parse_query(r, true, &req.after_seq);
-    if (rc)
-        return rc;
-    rc = store_partner_list(r->store, r->tenant, &req, r->arena, &page, r->err);
-    if (rc)
-        return rc;
-    if (page.more) {
-        char tok[32];
-        int n = snprintf(tok, sizeof tok, "s%" PRId64, page.last_seq);
-        const char *enc = str_base64url_encode(r->arena, (const unsigned char *)tok, (size_t)n);
-        next = enc ? arena_sprintf(r->arena, "%s/%s/" API_COLLECTION_PATH "?$skiptoken=%s",
-                                   r->base_url, r->version_name, enc)
-                   : NULL;
-        if (!next)
-            return cmp_error_set(r->err, CMP_ENOMEM, NULL);
-    }
-    ctx = context_url(r, false);
     if (!ctx)
         return cmp_error_set(r->err, CMP_ENOMEM, NULL);
-    rc = graph_collection_begin(r->out, ctx, -1, next);
-    for (i = 0; !rc && i < page.n; i++) {
+    rc = graph_collection_begin(r->out, ctx, count, next);
+    for (i = 0; !rc && i < page->n; i++) {
         if (i)
             rc = buf_putc(r->out, ',');
         if (!rc)
-            rc = graph_partner_write(r->out, &page.items[i], r->version, GRAPH_ALL_PROPS, NULL);
+            rc = graph_partner_write(r->out, &page->items[i], r->version, q->select, NULL);
     }
     if (!rc)
         rc = graph_collection_end(r->out);
@@ -123,19 +154,73 @@ int partners_list(struct api_request *r)
     return 0;
 }
 
-int partners_get(struct api_request *r)
+int partners_list(struct api_request *r)
 {
-    struct graph_partner p;
-    int64_t unused;
+    struct odata_query q;
+    struct store_list_req req;
+    struct store_cursor after;
+    struct store_page page;
+    const char *binding;
+    const char *next = NULL;
+    int64_t count = -1;
     int rc;
 
-    rc = parse_query(r, false, &unused);
+    rc = odata_query_parse(r->arena, r->version, ODATA_FOR_LIST, r->query, r->query_len, &q,
+                           r->err);
+    if (rc)
+        return rc;
+    binding = odata_paging_binding(r->arena, r->tenant, r->version_name, &q);
+    if (!binding)
+        return cmp_error_set(r->err, CMP_ENOMEM, NULL);
+    memset(&req, 0, sizeof req);
+    req.filter = q.filter;
+    req.orderby = q.orderby;
+    req.orderby_count = q.orderby_count;
+    /* $top asks for a page size; above the server's page size it is clamped. */
+    req.limit = q.top >= 0 && (uint64_t)q.top < r->page_size ? (size_t)q.top : r->page_size;
+    if (q.skiptoken) {
+        rc = read_cursor(r, &q, binding, &after);
+        if (rc)
+            return rc;
+        req.after = &after; /* $skip was spent on the first page */
+    } else {
+        req.skip = q.skip;
+    }
+    if (req.limit == 0) {
+        memset(&page, 0, sizeof page);
+    } else {
+        rc = store_partner_list(r->store, r->tenant, &req, r->arena, &page, r->err);
+        if (rc)
+            return rc;
+    }
+    /* @odata.count: every match, before $top and $skip, on the first page only. */
+    if (q.count && !q.skiptoken) {
+        rc = store_partner_count(r->store, r->tenant, q.filter, &count, r->err);
+        if (rc)
+            return rc;
+    }
+    if (page.more && page.n > 0) {
+        rc = make_next_link(r, binding, &page, &next);
+        if (rc)
+            return rc;
+    }
+    return write_page(r, &q, &page, count, next);
+}
+
+int partners_get(struct api_request *r)
+{
+    struct odata_query q;
+    struct graph_partner p;
+    int rc;
+
+    rc = odata_query_parse(r->arena, r->version, ODATA_FOR_ITEM, r->query, r->query_len, &q,
+                           r->err);
     if (rc)
         return rc;
     rc = store_partner_get(r->store, r->tenant, r->id, r->arena, &p, r->err);
     if (rc)
         return rc;
-    rc = write_entity(r, &p, 200);
+    rc = write_entity(r, &p, q.select, context_url(r, &q, true), 200);
     return rc ? cmp_error_set(r->err, rc, NULL) : 0;
 }
 
@@ -159,7 +244,7 @@ int partners_create(struct api_request *r)
                                 r->version_name, p.id);
     if (!r->location)
         return cmp_error_set(r->err, CMP_ENOMEM, NULL);
-    rc = write_entity(r, &p, 201);
+    rc = write_entity(r, &p, GRAPH_ALL_PROPS, context_url(r, NULL, true), 201);
     return rc ? cmp_error_set(r->err, rc, NULL) : 0;
 }
 
@@ -192,7 +277,7 @@ int partners_update(struct api_request *r)
         return 0;
     }
     r->preference_applied = true;
-    rc = write_entity(r, &merged, 200);
+    rc = write_entity(r, &merged, GRAPH_ALL_PROPS, context_url(r, NULL, true), 200);
     return rc ? cmp_error_set(r->err, rc, NULL) : 0;
 }
 
@@ -208,14 +293,15 @@ int partners_delete(struct api_request *r)
 
 int partners_count(struct api_request *r)
 {
+    struct odata_query q;
     int64_t n;
-    int64_t unused;
     int rc;
 
-    rc = parse_query(r, false, &unused);
+    rc = odata_query_parse(r->arena, r->version, ODATA_FOR_COUNT, r->query, r->query_len, &q,
+                           r->err);
     if (rc)
         return rc;
-    rc = store_partner_count(r->store, r->tenant, &n, r->err);
+    rc = store_partner_count(r->store, r->tenant, q.filter, &n, r->err);
     if (rc)
         return rc;
     rc = buf_printf(r->out, "%" PRId64, n);

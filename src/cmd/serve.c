@@ -12,6 +12,7 @@
 #include "auth/keys.h"
 #include "cmd/cmd.h"
 #include "core/err.h"
+#include "core/secret.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "http/tls.h"
@@ -34,6 +35,8 @@ static const char usage[] =
     "                        registered (only tenants added with `cmpd tenant add`)\n"
     "  --cloud NAME          global (default), usgov, usgov-dod or china\n"
     "  --threads N           event loops (default: one per core)\n"
+    "  --page-size N         items per listing page, 1..1000 (default 1000); $top above it\n"
+    "                        is clamped\n"
     "  -h, --help            this text\n";
 
 struct serve_opts {
@@ -47,6 +50,7 @@ struct serve_opts {
     const char *cloud;
     enum api_tenant_mode tenants;
     unsigned threads;
+    size_t page_size;
 };
 
 static int parse(int argc, char **argv, struct serve_opts *o)
@@ -117,6 +121,16 @@ static int parse(int argc, char **argv, struct serve_opts *o)
             o->threads = (unsigned)v;
             break;
         }
+        case 'P': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > API_PAGE_SIZE) {
+                fprintf(stderr, "cmpd serve: --page-size is 1..%d\n", API_PAGE_SIZE);
+                return 2;
+            }
+            o->page_size = (size_t)v;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 1;
@@ -147,7 +161,18 @@ struct serve_state {
     char *cert;
     char *key;
     char *public_url;
+    unsigned char paging_key[API_PAGING_KEY_LEN];
 };
+
+/* The $skiptoken HMAC key, DIR/keys/skiptoken.key (0600; the keys directory exists by now). */
+static int load_paging_key(const char *data, unsigned char *key, struct cmp_error *err)
+{
+    char path[4096];
+
+    if (snprintf(path, sizeof path, "%s/keys/skiptoken.key", data) >= (int)sizeof path)
+        return cmp_error_set(err, CMP_EIO, "data path too long");
+    return secret_load_or_create(path, key, API_PAGING_KEY_LEN, err);
+}
 
 static int prepare(const struct serve_opts *o, struct serve_state *st, struct cmp_error *err)
 {
@@ -168,6 +193,9 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     if (cmd_ensure_dir(o->data))
         return cmp_error_set(err, CMP_EIO, "cannot create the data directory");
     rc = auth_keys_load(o->data, o->jwks, &st->keys, err);
+    if (rc)
+        return rc;
+    rc = load_paging_key(o->data, st->paging_key, err);
     if (rc)
         return rc;
     if (any_tls) {
@@ -202,6 +230,8 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.store_location = o->data;
     st->cfg.keys = st->keys;
     st->cfg.tenants = o->tenants;
+    st->cfg.paging_key = st->paging_key;
+    st->cfg.page_size = o->page_size ? o->page_size : API_PAGE_SIZE;
     return 0;
 }
 

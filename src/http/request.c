@@ -253,22 +253,27 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     size_t q = c->req->query_at;
     int rc;
 
-    rc = auth_jwt_verify(cfg->keys, cfg->cloud, authz.base, authz.len, time_now(), c->arena, &who,
-                         &c->err);
-    if (rc)
-        return rc;
+    memset(&who, 0, sizeof who);
+    if (!m->public_target) {
+        rc = auth_jwt_verify(cfg->keys, cfg->cloud, authz.base, authz.len, time_now(), c->arena,
+                             &who, &c->err);
+        if (rc)
+            return rc;
+    }
     if (!m->route) {
         char allow[64];
         add_s(c, "allow", router_allowed(m->target, allow, sizeof allow));
         return cmp_error_set(&c->err, CMP_EMETHOD, NULL);
     }
-    /* Permissions first: a refused caller (a personal account, say) never registers a tenant. */
-    rc = auth_authorize(&who, m->route->perm, &c->err);
-    if (rc)
-        return rc;
-    rc = api_tenant_admit(c->w->store, who.tenant, cfg->tenants, &c->err);
-    if (rc)
-        return rc;
+    if (!m->public_target) {
+        /* Permissions first: a refused caller (a personal account) never registers a tenant. */
+        rc = auth_authorize(&who, m->route->perm, &c->err);
+        if (rc)
+            return rc;
+        rc = api_tenant_admit(c->w->store, who.tenant, cfg->tenants, &c->err);
+        if (rc)
+            return rc;
+    }
     if (m->route->has_body) {
         rc = check_body(c);
         if (rc)
@@ -284,7 +289,9 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     r.body_len = c->req->entity.len;
     r.base_url = c->base_url;
     r.prefer_representation = prefers_representation(c->req);
-    r.tenant = who.tenant;
+    r.tenant = m->public_target ? NULL : who.tenant;
+    r.paging_key = cfg->paging_key;
+    r.page_size = cfg->page_size ? cfg->page_size : API_PAGE_SIZE;
     r.store = c->w->store;
     r.arena = c->arena;
     r.err = &c->err;
@@ -293,7 +300,7 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     if (rc)
         return rc;
     common_headers(c);
-    if (r.content_type && strcmp(r.content_type, API_CT_ODATA) == 0)
+    if (r.content_type && strcmp(r.content_type, API_CT_TEXT) != 0)
         add_s(c, "odata-version", "4.0");
     if (r.location)
         add_s(c, "location", r.location);

@@ -19,6 +19,8 @@ static const struct route routes[] = {
     {"PATCH",    ROUTE_ITEM,       partners_update, AUTH_PERM_WRITE, true},
     {"DELETE",   ROUTE_ITEM,       partners_delete, AUTH_PERM_WRITE, false},
     {"GET",      ROUTE_COUNT,      partners_count,  AUTH_PERM_READ,  false},
+    {"GET",      ROUTE_METADATA,   service_metadata, AUTH_PERM_NONE, false},
+    {"GET",      ROUTE_SERVICE,    service_document, AUTH_PERM_NONE, false},
 };
 /* clang-format on */
 
@@ -122,9 +124,18 @@ static int match_path(struct arena *a, const struct segments *sg, struct route_m
         return cmp_error_set(err, CMP_EBADVERSION, "Invalid version: %.*s", show_len(sg->seg[0].n),
                              sg->seg[0].p);
     }
-    if (sg->n < 2 || !str_eq(sg->seg[1].p, sg->seg[1].n, "deviceManagement"))
-        return sg->n < 2 ? cmp_error_set(err, CMP_ENOROUTE, NULL)
-                         : not_found_segment(err, sg->seg[1]);
+    if (sg->n == 1) {
+        m->target = ROUTE_SERVICE;
+        m->public_target = true;
+        return 0;
+    }
+    if (sg->n == 2 && str_eq(sg->seg[1].p, sg->seg[1].n, "$metadata")) {
+        m->target = ROUTE_METADATA;
+        m->public_target = true;
+        return 0;
+    }
+    if (!str_eq(sg->seg[1].p, sg->seg[1].n, "deviceManagement"))
+        return not_found_segment(err, sg->seg[1]);
     if (sg->n < 3)
         return cmp_error_set(err, CMP_ENOROUTE, NULL);
     set = sg->seg[2];

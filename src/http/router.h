@@ -18,7 +18,13 @@
 struct arena;
 struct cmp_error;
 
-enum route_target { ROUTE_COLLECTION, ROUTE_ITEM, ROUTE_COUNT };
+enum route_target {
+    ROUTE_COLLECTION,
+    ROUTE_ITEM,
+    ROUTE_COUNT,
+    ROUTE_METADATA, /* /{v}/$metadata */
+    ROUTE_SERVICE   /* /{v}/ : the service document */
+};
 
 struct route {
     const char *method;
@@ -34,6 +40,7 @@ struct route_match {
     enum graph_version version;
     const char *version_name;
     const char *id; /* lowercased key, arena-owned; NULL unless ROUTE_ITEM */
+    bool public_target; /* served without a token, whatever the method ($metadata, service doc) */
 };
 
 /*

@@ -37,6 +37,8 @@ struct http_config {
     const struct auth_keys *keys;
     const struct auth_cloud *cloud;
     enum api_tenant_mode tenants;
+    const unsigned char *paging_key; /* API_PAGING_KEY_LEN bytes */
+    size_t page_size;                /* items per listing page */
 };
 
 /* Parse "http://host:port" / "https://[::1]:8443".  0 or CMP_EBADREQUEST with `err`. */

@@ -32,9 +32,13 @@ enum odata_kind {
     ODATA_AND,   /* left and right */
     ODATA_OR,    /* left or right */
     ODATA_NOT,   /* not left */
-    ODATA_CMP,   /* operand(left) op literal(right); the parser normalises 'lit op prop' */
-    ODATA_IN,    /* operand(left) in (items) */
-    ODATA_FUNC,  /* func(operand(left), literal(right)) : startswith, endswith, contains */
+    ODATA_CMP,   /* operand(left) op literal(right); the parser normalises 'lit op prop'.
+                    Ordering operators apply to every type (strings ordinal, enums by member
+                    value, false < true); a null literal only under eq/ne */
+    ODATA_IN,    /* operand(left) in (items): 1..ODATA_MAX_IN_ITEMS literals, null allowed
+                    when the operand is nullable */
+    ODATA_FUNC,  /* func(operand(left), literal(right)) : startswith, endswith, contains;
+                    the operand is Edm.String and the literal a (non-null) string */
     ODATA_ANY,   /* collection/any(var: pred); pred NULL for any() (collection not empty) */
     ODATA_ALL,   /* collection/all(var: pred) */
     ODATA_BOOL,  /* a Boolean operand used as a predicate: iosOnboarded, a/…/x eq true */
@@ -93,9 +97,15 @@ struct odata_expr {
     const struct graph_prop *prop;   /* entity property (member == ODATA_TM_NONE) */
     enum odata_target_member member; /* or a member of the lambda variable's target */
     int cast; /* lambda member: -1, or the graph_target_kind named by a type cast segment; a
-                 cast to groupAssignmentTarget also matches exclusionGroupAssignmentTarget */
+                 cast to groupAssignmentTarget also matches exclusionGroupAssignmentTarget.
+                 A target the cast does not match reads the member as null (OData cast
+                 semantics); so does, without a cast, a target type that lacks the member
+                 (groupId: only group and exclusion group targets have it; collectionId: only
+                 configurationManagerCollectionAssignmentTarget; the beta filter members: all) */
 
-    /* ODATA_ANY / ODATA_ALL: the collection property and the predicate over its elements */
+    /* ODATA_ANY / ODATA_ALL: the collection property and the predicate over its elements.  The
+       predicate may also use entity properties (plain entity-level operands); lambdas never
+       nest, and lambda members (member != ODATA_TM_NONE) occur only inside a predicate. */
     const struct graph_prop *collection;
     struct odata_expr *pred;
 
@@ -134,7 +144,7 @@ struct odata_query {
     int64_t top;              /* -1: absent */
     int64_t skip;             /* 0: absent */
     bool count;               /* $count=true */
-    const char *skiptoken;    /* raw $skiptoken value, or NULL */
+    const char *skiptoken;    /* $skiptoken value (percent-decoded, uninterpreted), or NULL */
 };
 
 /*

@@ -136,7 +136,8 @@ int store_partner_list(struct store *s, const char *tenant, const struct store_l
     return s->ops->partner_list(s, tenant, req, a, out, err);
 }
 
-int store_partner_count(struct store *s, const char *tenant, int64_t *out, struct cmp_error *err)
+int store_partner_count(struct store *s, const char *tenant, const struct odata_expr *filter,
+                        int64_t *out, struct cmp_error *err)
 {
-    return s->ops->partner_count(s, tenant, out, err);
+    return s->ops->partner_count(s, tenant, filter, out, err);
 }

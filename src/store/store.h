@@ -125,7 +125,7 @@ int store_partner_delete(struct store *s, const char *tenant, const char *id,
 int store_partner_list(struct store *s, const char *tenant, const struct store_list_req *req,
                        struct arena *a, struct store_page *out, struct cmp_error *err);
 
-/* Number of the tenant's partners. */
+/* Number of the tenant's partners matching `filter` (NULL: all of them). */
 int store_partner_count(struct store *s, const char *tenant, const struct odata_expr *filter,
                         int64_t *out, struct cmp_error *err);
 

@@ -23,6 +23,8 @@
 #define TENANT_B "bbbbbbbb-0000-4000-8000-000000000002"
 #define BASE "https://localhost:8443"
 
+static const unsigned char paging_key[API_PAGING_KEY_LEN] = "0123456789abcdef0123456789abcde";
+
 struct fixture {
     char dir[64];
     struct store *store;
@@ -77,6 +79,8 @@ static struct api_request req(struct fixture *f, const char *tenant, const char 
     r.body_len = strlen(r.body);
     r.base_url = BASE;
     r.tenant = tenant;
+    r.paging_key = paging_key;
+    r.page_size = API_PAGE_SIZE;
     r.store = f->store;
     r.arena = f->arena;
     r.err = &f->err;
@@ -249,13 +253,42 @@ static void test_list_pages_with_next_link(void **state)
     assert_int_equal(seen, 5);
 }
 
-static void test_unsupported_query_options_are_refused(void **state)
+static void test_next_link_is_bound_to_tenant_and_query(void **state)
 {
     struct fixture *f = *state;
-    const char *queries[] = {"$top=1", "$filter=x", "$skiptoken=!!", "$skiptoken=eA"};
+    struct api_request r;
+    const char *tok;
+    char *query;
+    int i;
+
+    for (i = 0; i < 3; i++)
+        create(f, TENANT_A, "p");
+    r = req(f, TENANT_A, NULL, NULL, "$top=2&$orderby=displayName");
+    assert_int_equal(partners_list(&r), 0);
+    tok = strstr(f->out.data, "complianceManagementPartners?$top=2&$orderby=displayName&"
+                              "$skiptoken=");
+    assert_non_null(tok);
+    tok = strstr(tok, "?") + 1;
+    query = arena_strndup(f->arena, tok, strcspn(tok, "\""));
+    /* The same link from another tenant, or with the query changed, is refused. */
+    r = req(f, TENANT_B, NULL, NULL, query);
+    assert_int_equal(partners_list(&r), CMP_EBADQUERY);
+    r = req(f, TENANT_A, NULL, NULL, strstr(query, "$skiptoken"));
+    assert_int_equal(partners_list(&r), CMP_EBADQUERY);
+    /* Followed as given, it returns the last partner and no further link. */
+    r = req(f, TENANT_A, NULL, NULL, query);
+    assert_int_equal(partners_list(&r), 0);
+    assert_null(strstr(f->out.data, "nextLink"));
+}
+
+static void test_invalid_query_options_are_refused(void **state)
+{
+    struct fixture *f = *state;
+    const char *queries[] = {"$search=x", "$expand=target", "$skiptoken=!!", "$skiptoken=eA",
+                             "$top=-1", "$filter=nope eq 1", "$top=1&$top=2"};
     size_t i;
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < sizeof queries / sizeof *queries; i++) {
         struct api_request r = req(f, TENANT_A, NULL, NULL, queries[i]);
         assert_int_equal(partners_list(&r), CMP_EBADQUERY);
     }
@@ -292,7 +325,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_then_get_is_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_is_plain_text_per_tenant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages_with_next_link, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unsupported_query_options_are_refused, setup,
+        cmocka_unit_test_setup_teardown(test_next_link_is_bound_to_tenant_and_query, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_query_options_are_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tenant_admission, setup, teardown),
     };

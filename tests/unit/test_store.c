@@ -439,7 +439,7 @@ static void test_store_delete_removes_the_partner(void **state)
     expect_not_found(f, store_partner_get(f->store, f->tenant_a, p.id, f->arena, &got, &f->err));
     expect_not_found(f, store_partner_delete(f->store, f->tenant_a, p.id, &f->err));
     assert_int_equal(store_partner_get(f->store, f->tenant_a, keep.id, f->arena, &got, &f->err), 0);
-    assert_int_equal(store_partner_count(f->store, f->tenant_a, &n, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, f->tenant_a, NULL, &n, &f->err), 0);
     assert_int_equal(n, 1);
 }
 
@@ -451,7 +451,7 @@ static void test_store_other_tenant_sees_nothing(void **state)
     struct graph_partner p;
     struct graph_partner patch;
     struct graph_partner out;
-    struct store_list_req req = {10, 0};
+    struct store_list_req req = {.limit = 10};
     struct store_page page;
     int64_t n = -1;
 
@@ -469,7 +469,7 @@ static void test_store_other_tenant_sees_nothing(void **state)
     assert_int_equal(store_partner_list(f->store, f->tenant_b, &req, f->arena, &page, &f->err), 0);
     assert_int_equal(page.n, 0);
     assert_false(page.more);
-    assert_int_equal(store_partner_count(f->store, f->tenant_b, &n, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, f->tenant_b, NULL, &n, &f->err), 0);
     assert_int_equal(n, 0);
 
     /* Tenant A's partner is untouched. */
@@ -530,10 +530,11 @@ static void test_store_list_pages_visit_each_row_once(void **state)
     size_t c;
 
     for (c = 0; c < sizeof cases / sizeof *cases; c++) {
-        struct store_list_req req = {cases[c].limit, 0};
+        struct store_list_req req = {.limit = cases[c].limit};
         size_t seen = 0;
         size_t pages = 0;
         struct store_page page;
+        struct store_cursor after;
         char tenant[UUID_STR_LEN + 1];
 
         new_id(tenant);
@@ -551,7 +552,8 @@ static void test_store_list_pages_visit_each_row_once(void **state)
                 assert_string_equal(page.items[i].id, ids[seen]);
             }
             pages++;
-            req.after_seq = page.last_seq;
+            after = page.last;
+            req.after = &after;
         } while (page.more);
         assert_int_equal(seen, cases[c].rows);
         assert_int_equal(pages, cases[c].pages);
@@ -561,7 +563,7 @@ static void test_store_list_pages_visit_each_row_once(void **state)
 static void test_store_list_reads_whole_partners(void **state)
 {
     struct fixture *f = *state;
-    struct store_list_req req = {10, 0};
+    struct store_list_req req = {.limit = 10};
     struct store_page page;
     struct graph_partner p;
 
@@ -575,7 +577,7 @@ static void test_store_list_reads_whole_partners(void **state)
 static void test_store_list_zero_limit_only_tells_more(void **state)
 {
     struct fixture *f = *state;
-    struct store_list_req req = {0, 0};
+    struct store_list_req req = {.limit = 0};
     struct store_page page;
     char ids[1][37];
 
@@ -594,13 +596,13 @@ static void test_store_count_counts_the_tenant_only(void **state)
     char ids[12][37];
     int64_t n = -1;
 
-    assert_int_equal(store_partner_count(f->store, f->tenant_a, &n, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, f->tenant_a, NULL, &n, &f->err), 0);
     assert_int_equal(n, 0);
     insert_many(f, f->tenant_a, 12, ids);
     insert_many(f, f->tenant_b, 3, ids);
-    assert_int_equal(store_partner_count(f->store, f->tenant_a, &n, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, f->tenant_a, NULL, &n, &f->err), 0);
     assert_int_equal(n, 12);
-    assert_int_equal(store_partner_count(f->store, f->tenant_b, &n, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, f->tenant_b, NULL, &n, &f->err), 0);
     assert_int_equal(n, 3);
 }
 
@@ -792,7 +794,7 @@ static void test_store_concurrent_writers_lose_nothing(void **state)
         assert_int_equal(w[i].failures, 0);
     }
     pthread_barrier_destroy(&start);
-    assert_int_equal(store_partner_count(f->store, f->tenant_a, &n, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, f->tenant_a, NULL, &n, &f->err), 0);
     assert_int_equal(n, WRITER_THREADS * WRITER_ROWS);
 }
 

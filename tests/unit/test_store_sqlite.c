@@ -227,7 +227,7 @@ static void test_store_schema_has_a_column_per_model_property(void **state)
     size_t i;
 
     db = raw_open(f->db);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
     assert_int_equal(raw_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
     for (i = 0; i < GRAPH_P_COUNT; i++) {
         snprintf(sql, sizeof sql,
@@ -240,8 +240,10 @@ static void test_store_schema_has_a_column_per_model_property(void **state)
                                  "('seq', 'tenant', 'last_heartbeat', 'created', 'modified')"),
                      5);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_index_list('partners') WHERE "
-                                 "name = 'partners_tenant_seq' OR \"unique\" = 1"),
-                     2);
+                                 "name IN ('partners_tenant_seq', 'partners_tenant_name', "
+                                 "'partners_tenant_state_name', 'partners_tenant_heartbeat') "
+                                 "OR \"unique\" = 1"),
+                     5);
     sqlite3_close(db);
 }
 
@@ -287,10 +289,38 @@ static void test_store_first_open_by_many_at_once_migrates_once(void **state)
     }
     pthread_barrier_destroy(&start);
     db = raw_open(loc + strlen("sqlite:"));
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 2);
     sqlite3_close(db);
     remove_db_files(loc + strlen("sqlite:"));
+}
+
+/* A database of schema v1 (no listing indexes) gains them on open and keeps its rows. */
+static void test_store_migrates_v1_to_v2(void **state)
+{
+    struct fixture *f = *state;
+    struct graph_partner p;
+    struct graph_partner got;
+    sqlite3 *db;
+
+    full_partner(f->arena, &p);
+    insert(f, f->tenant_a, &p);
+    store_close(f->store);
+    f->store = NULL;
+    db = raw_open(f->db);
+    raw_exec(db, "DROP INDEX partners_tenant_name; DROP INDEX partners_tenant_state_name; "
+                 "DROP INDEX partners_tenant_heartbeat; PRAGMA user_version = 1");
+    sqlite3_close(db);
+    assert_int_equal(store_open(f->dir, &f->store, &f->err), 0);
+    assert_int_equal(store_partner_get(f->store, f->tenant_a, p.id, f->arena, &got, &f->err), 0);
+    assert_string_equal(got.display_name, p.display_name);
+    db = raw_open(f->db);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_index_list('partners') WHERE name IN "
+                                 "('partners_tenant_name', 'partners_tenant_state_name', "
+                                 "'partners_tenant_heartbeat')"),
+                     3);
+    sqlite3_close(db);
 }
 
 static void test_store_refuses_a_newer_schema(void **state)
@@ -353,7 +383,7 @@ static void test_store_damaged_row_is_a_store_error(void **state)
         "' WHERE id = ?1",
     };
     struct fixture *f = *state;
-    struct store_list_req req = {10, 0};
+    struct store_list_req req = {.limit = 10};
     struct store_page page;
     struct graph_partner p;
     struct graph_partner out;
@@ -390,6 +420,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_first_open_by_many_at_once_migrates_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store_migrates_v1_to_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_a_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_locked_database_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_damaged_row_is_a_store_error, setup, teardown),

@@ -4,12 +4,11 @@
  * One `struct store` is one SQLite connection, used by one thread at a time (opened with
  * SQLITE_OPEN_NOMUTEX; every server thread opens its own).  The database runs in WAL mode with
  * synchronous=NORMAL: a committed write survives a crash of the process, not of the machine.
- * Every statement is prepared once when the connection opens and reused with bound parameters;
- * the partner statements are built from the model table (graph_partner_props), so the columns
- * bound and read are, by construction, those the schema (sqlite_schema.c) declares.  Assignment
- * collections are stored as JSON text in the beta shape (graph/json_out.c) and parsed back on
- * read (graph/json_in.c).  Rows of another tenant are never touched: the tenant id is part of
- * every WHERE clause.  SQLite's own messages are logged, never returned to the client.
+ * The statements of this file are prepared once when the connection opens and reused with bound
+ * parameters; the partner statements are built from the model table (sqlite_row.c).  Listing and
+ * counting, whose SQL depends on the query, are in sqlite_list.c.  Rows of another tenant are
+ * never touched: the tenant id is part of every WHERE clause.  SQLite's own messages are logged,
+ * never returned to the client.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -20,10 +19,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/time.h"
-#include "graph/json_in.h"
-#include "graph/json_out.h"
 #include "store/sqlite/sqlite_impl.h"
-#include "store/store_impl.h"
 
 /* How long a statement waits for another connection's write lock before CMP_EUNAVAILABLE. */
 #define STORE_SQLITE_BUSY_MS 5000
@@ -31,23 +27,6 @@
 #define STORE_SQLITE_MAX_JSON (16u * 1024 * 1024)
 /* Largest SQL text built from the model table. */
 #define STORE_SQLITE_MAX_SQL 4096
-
-enum stmt_id {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_TENANT_GET,
-    ST_TENANT_PUT,
-    ST_TENANT_PUT_NEW,
-    ST_TENANT_LIST,
-    ST_PARTNER_INSERT,
-    ST_PARTNER_GET,
-    ST_PARTNER_UPDATE,
-    ST_PARTNER_DELETE,
-    ST_PARTNER_LIST,
-    ST_PARTNER_COUNT,
-    ST_COUNT
-};
 
 /* Statements whose text does not depend on the model table. */
 static const char *const fixed_sql[ST_COUNT] = {
@@ -61,14 +40,6 @@ static const char *const fixed_sql[ST_COUNT] = {
                           "ON CONFLICT (id) DO NOTHING",
     [ST_TENANT_LIST] = "SELECT id, intune_licensed, created FROM tenants ORDER BY id",
     [ST_PARTNER_DELETE] = "DELETE FROM partners WHERE tenant = ?1 AND id = ?2",
-    [ST_PARTNER_COUNT] = "SELECT count(*) FROM partners WHERE tenant = ?1",
-};
-
-struct sqlite_store {
-    struct store base; /* first: store.c sees this */
-    sqlite3 *db;       /* owned */
-    sqlite3_stmt *st[ST_COUNT];
-    struct buf json; /* scratch for one assignment collection being bound */
 };
 
 static struct sqlite_store *from(struct store *s)
@@ -98,7 +69,7 @@ static void done(sqlite3_stmt *st)
 }
 
 /* Run a statement that returns no rows (BEGIN, COMMIT...). */
-static int exec_stmt(struct sqlite_store *s, enum stmt_id id, const char *what,
+static int exec_stmt(struct sqlite_store *s, enum store__sqlite_stmt id, const char *what,
                      struct cmp_error *err)
 {
     int src = sqlite3_step(s->st[id]);
@@ -120,68 +91,26 @@ static void rollback(struct sqlite_store *s)
     done(s->st[ST_ROLLBACK]);
 }
 
-/* ---- statements built from the model table ---- */
-
-/*
- * Append the partner value columns - every model property but id, lastHeartbeatDateTime as its
- * text and its ticks - each followed by `suffix`, separated by ", ".  Binding and reading walk
- * graph_partner_props in the same order.
- */
-static int value_columns(struct buf *b, const char *suffix)
-{
-    size_t i;
-    int rc = 0;
-
-    for (i = 0; i < GRAPH_P_COUNT && !rc; i++) {
-        const struct graph_prop *p = &graph_partner_props[i];
-        if (p->id == GRAPH_P_ID)
-            continue;
-        if (p->type == EDM_DATETIMEOFFSET)
-            rc = buf_printf(b, "%s%s, ", STORE_SQLITE_HEARTBEAT_TEXT, suffix);
-        if (!rc)
-            rc = buf_printf(b, "%s%s, ", p->column, suffix);
-    }
-    return rc;
-}
-
-/* The value placeholders of value_columns(): one "?, " per column. */
-static int value_params(struct buf *b)
-{
-    size_t i;
-    int rc = 0;
-
-    for (i = 0; i < GRAPH_P_COUNT && !rc; i++) {
-        const struct graph_prop *p = &graph_partner_props[i];
-        if (p->id == GRAPH_P_ID)
-            continue;
-        rc = buf_puts(b, p->type == EDM_DATETIMEOFFSET ? "?, ?, " : "?, ");
-    }
-    return rc;
-}
-
 /* The SQL of a model-dependent statement, into `b`. */
-static int build_sql(struct buf *b, enum stmt_id id)
+static int build_sql(struct buf *b, enum store__sqlite_stmt id)
 {
     int rc;
 
     switch (id) {
     case ST_PARTNER_INSERT:
         rc = buf_puts(b, "INSERT INTO partners (tenant, id, ");
-        rc = rc ? rc : value_columns(b, "");
+        rc = rc ? rc : store__sqlite_value_columns(b, "");
         rc = rc ? rc : buf_puts(b, "created, modified) VALUES (?, ?, ");
-        rc = rc ? rc : value_params(b);
+        rc = rc ? rc : store__sqlite_value_params(b);
         return rc ? rc : buf_puts(b, "?, ?)");
     case ST_PARTNER_UPDATE:
         rc = buf_puts(b, "UPDATE partners SET ");
-        rc = rc ? rc : value_columns(b, " = ?");
+        rc = rc ? rc : store__sqlite_value_columns(b, " = ?");
         return rc ? rc : buf_puts(b, "modified = ? WHERE tenant = ? AND id = ?");
     case ST_PARTNER_GET:
-    case ST_PARTNER_LIST:
         rc = buf_puts(b, "SELECT ");
-        rc = rc ? rc : value_columns(b, "");
-        rc = rc ? rc : buf_puts(b, "seq, id FROM partners WHERE tenant = ? AND ");
-        return rc ? rc
-                  : buf_puts(b, id == ST_PARTNER_GET ? "id = ?" : "seq > ? ORDER BY seq LIMIT ?");
+        rc = rc ? rc : store__sqlite_value_columns(b, "");
+        return rc ? rc : buf_puts(b, "seq, id FROM partners WHERE tenant = ? AND id = ?");
     default:
         return buf_puts(b, fixed_sql[id]);
     }
@@ -197,7 +126,7 @@ static int prepare_all(struct sqlite_store *s, struct cmp_error *err)
     buf_init(&sql, STORE_SQLITE_MAX_SQL);
     for (id = 0; id < ST_COUNT && !rc; id++) {
         buf_reset(&sql);
-        rc = build_sql(&sql, (enum stmt_id)id);
+        rc = build_sql(&sql, (enum store__sqlite_stmt)id);
         if (rc) {
             log_error("sqlite: statement %d does not fit in %d bytes", id, STORE_SQLITE_MAX_SQL);
             rc = cmp_error_set(err, CMP_ESTORE, NULL);
@@ -208,90 +137,16 @@ static int prepare_all(struct sqlite_store *s, struct cmp_error *err)
         if (src != SQLITE_OK)
             rc = store__sqlite_error(s->db, src, sql.data, err);
     }
+    /* The select list of listings, whose statements sqlite_list.c builds per query. */
+    buf_reset(&sql);
+    if (!rc && (store__sqlite_value_columns(&sql, "") || buf_puts(&sql, "seq, id")))
+        rc = cmp_error_set(err, CMP_ESTORE, NULL);
+    if (!rc) {
+        s->list_columns = buf_steal(&sql, NULL);
+        if (!s->list_columns)
+            rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+    }
     buf_fini(&sql);
-    return rc;
-}
-
-/* ---- binding and reading partner rows ---- */
-
-static void *field(struct graph_partner *p, const struct graph_prop *prop)
-{
-    return (char *)p + prop->offset;
-}
-
-static const void *cfield(const struct graph_partner *p, const struct graph_prop *prop)
-{
-    return (const char *)p + prop->offset;
-}
-
-/* Bind an assignment collection as JSON text at index `i`. */
-static int bind_assignments(struct sqlite_store *s, sqlite3_stmt *st, int i,
-                            const struct graph_assignments *l, struct cmp_error *err)
-{
-    int src;
-    int rc;
-
-    buf_reset(&s->json);
-    rc = graph_assignments_write(&s->json, l, GRAPH_BETA);
-    if (rc == CMP_ENOMEM)
-        return cmp_error_set(err, CMP_ENOMEM, NULL);
-    if (rc) {
-        log_error("sqlite: an assignment collection cannot be stored (error %d)", rc);
-        return cmp_error_set(err, CMP_ESTORE, NULL);
-    }
-    src = sqlite3_bind_text(st, i, s->json.data, (int)s->json.len, SQLITE_TRANSIENT);
-    if (src != SQLITE_OK)
-        return store__sqlite_error(s->db, src, "bind assignments", err);
-    return 0;
-}
-
-/* Bind one property's value(s) from index *i on, advancing *i. */
-static int bind_prop(struct sqlite_store *s, sqlite3_stmt *st, int *i,
-                     const struct graph_prop *prop, const struct graph_partner *p,
-                     struct cmp_error *err)
-{
-    const void *v = cfield(p, prop);
-    const char *text;
-    int rc = SQLITE_OK;
-
-    switch (prop->type) {
-    case EDM_STRING:
-        text = *(const char *const *)v;
-        rc = text ? sqlite3_bind_text(st, (*i)++, text, -1, SQLITE_STATIC)
-                  : sqlite3_bind_null(st, (*i)++);
-        break;
-    case EDM_DATETIMEOFFSET:
-        text = p->last_heartbeat ? p->last_heartbeat : GRAPH_DEFAULT_HEARTBEAT;
-        rc = sqlite3_bind_text(st, (*i)++, text, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(st, (*i)++, p->last_heartbeat_ticks);
-        break;
-    case EDM_ENUM:
-        rc = sqlite3_bind_int(st, (*i)++, *(const int *)v);
-        break;
-    case EDM_BOOLEAN:
-        rc = sqlite3_bind_int(st, (*i)++, *(const bool *)v ? 1 : 0);
-        break;
-    case EDM_ASSIGNMENTS:
-        return bind_assignments(s, st, (*i)++, v, err);
-    }
-    if (rc != SQLITE_OK)
-        return store__sqlite_error(s->db, rc, "bind", err);
-    return 0;
-}
-
-/* Bind the value columns of `p` from index `first` on; *next gets the index after them. */
-static int bind_values(struct sqlite_store *s, sqlite3_stmt *st, int first,
-                       const struct graph_partner *p, int *next, struct cmp_error *err)
-{
-    size_t k;
-    int i = first;
-    int rc = 0;
-
-    for (k = 0; k < GRAPH_P_COUNT && !rc; k++)
-        if (graph_partner_props[k].id != GRAPH_P_ID)
-            rc = bind_prop(s, st, &i, &graph_partner_props[k], p, err);
-    *next = i;
     return rc;
 }
 
@@ -302,98 +157,6 @@ static int bind_text(struct sqlite_store *s, sqlite3_stmt *st, int i, const char
 
     if (rc != SQLITE_OK)
         return store__sqlite_error(s->db, rc, "bind", err);
-    return 0;
-}
-
-static int corrupt(const char *what, struct cmp_error *err)
-{
-    log_error("sqlite: unreadable partner row: %s", what);
-    return cmp_error_set(err, CMP_ESTORE, NULL);
-}
-
-/* Read an assignment collection column (JSON text) into `out`. */
-static int read_assignments(sqlite3_stmt *st, int col, struct arena *a,
-                            const struct graph_prop *prop, struct graph_assignments *out,
-                            struct cmp_error *err)
-{
-    const char *text = (const char *)sqlite3_column_text(st, col);
-    struct cmp_error perr = {0};
-
-    if (!text)
-        return corrupt(prop->column, err);
-    if (graph_assignments_parse(a, text, (size_t)sqlite3_column_bytes(st, col), out, &perr)) {
-        /* graph_assignments_parse() has logged what is wrong with the text. */
-        if (perr.code == CMP_ENOMEM)
-            return cmp_error_set(err, CMP_ENOMEM, NULL);
-        return corrupt(prop->column, err);
-    }
-    return 0;
-}
-
-/* Read one property's column(s) from *col on, advancing *col. */
-static int read_prop(sqlite3_stmt *st, int *col, struct arena *a, const struct graph_prop *prop,
-                     struct graph_partner *p, struct cmp_error *err)
-{
-    void *v = field(p, prop);
-    const char *text;
-    int n;
-
-    switch (prop->type) {
-    case EDM_STRING:
-        text = (const char *)sqlite3_column_text(st, *col);
-        n = sqlite3_column_bytes(st, (*col)++);
-        *(const char **)v = text ? arena_strndup(a, text, (size_t)n) : NULL;
-        if (text && !*(const char **)v)
-            return cmp_error_set(err, CMP_ENOMEM, NULL);
-        return 0;
-    case EDM_DATETIMEOFFSET:
-        text = (const char *)sqlite3_column_text(st, *col);
-        n = sqlite3_column_bytes(st, (*col)++);
-        p->last_heartbeat = text ? arena_strndup(a, text, (size_t)n) : NULL;
-        p->last_heartbeat_ticks = sqlite3_column_int64(st, (*col)++);
-        if (!text)
-            return corrupt(prop->column, err);
-        return p->last_heartbeat ? 0 : cmp_error_set(err, CMP_ENOMEM, NULL);
-    case EDM_ENUM:
-        n = sqlite3_column_int(st, (*col)++);
-        if (n < 0 || (size_t)n >= prop->enums->count)
-            return corrupt(prop->column, err);
-        *(int *)v = n;
-        return 0;
-    case EDM_BOOLEAN:
-        *(bool *)v = sqlite3_column_int(st, (*col)++) != 0;
-        return 0;
-    case EDM_ASSIGNMENTS:
-        return read_assignments(st, (*col)++, a, prop, v, err);
-    }
-    return corrupt(prop->column, err);
-}
-
-/* Read a row of ST_PARTNER_GET / ST_PARTNER_LIST (value columns, seq, id) into *p. */
-static int read_row(sqlite3_stmt *st, struct arena *a, struct graph_partner *p, int64_t *seq,
-                    struct cmp_error *err)
-{
-    const char *id;
-    size_t k;
-    int col = 0;
-    int rc = 0;
-    int n;
-
-    memset(p, 0, sizeof *p);
-    for (k = 0; k < GRAPH_P_COUNT && !rc; k++)
-        if (graph_partner_props[k].id != GRAPH_P_ID)
-            rc = read_prop(st, &col, a, &graph_partner_props[k], p, err);
-    if (rc)
-        return rc;
-    *seq = sqlite3_column_int64(st, col++);
-    id = (const char *)sqlite3_column_text(st, col);
-    n = sqlite3_column_bytes(st, col);
-    if (!id || (size_t)n >= sizeof p->id)
-        return corrupt("id", err);
-    memcpy(p->id, id, (size_t)n);
-    p->id[n] = '\0';
-    /* Every property of a stored partner has a value. */
-    p->present = GRAPH_ALL_PROPS;
     return 0;
 }
 
@@ -408,6 +171,8 @@ static void sq_close(struct store *base)
         return;
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    store__sqlite_cache_clear(&s->cache);
+    free(s->list_columns);
     if (s->db && sqlite3_close_v2(s->db) != SQLITE_OK)
         log_error("sqlite: close: %s", sqlite3_errmsg(s->db));
     buf_fini(&s->json);
@@ -473,8 +238,7 @@ static int sq_open(const char *path, struct store **out, struct cmp_error *err)
 
 /* ---- tenants ---- */
 
-/* Room for one more item in an arena array holding `n` of `*cap` items of `size` bytes. */
-static void *grow(struct arena *a, void *items, size_t n, size_t *cap, size_t size)
+void *store__sqlite_grow(struct arena *a, void *items, size_t n, size_t *cap, size_t size)
 {
     size_t want = *cap ? *cap * 2 : 16;
     void *bigger;
@@ -565,7 +329,7 @@ static int sq_tenant_list(struct store *base, struct arena *a, struct store_tena
             rc = store__sqlite_error(s->db, src, "list tenants", err);
             break;
         }
-        items = grow(a, items, count, &cap, sizeof *items);
+        items = store__sqlite_grow(a, items, count, &cap, sizeof *items);
         if (!items) {
             rc = cmp_error_set(err, CMP_ENOMEM, NULL);
             break;
@@ -595,7 +359,7 @@ static int sq_partner_insert(struct store *base, const char *tenant, const struc
     int rc = bind_text(s, st, 1, tenant, err);
 
     rc = rc ? rc : bind_text(s, st, 2, p->id, err);
-    rc = rc ? rc : bind_values(s, st, 3, p, &i, err);
+    rc = rc ? rc : store__sqlite_bind_values(s, st, 3, p, &i, err);
     if (!rc) {
         src = sqlite3_bind_int64(st, i, now);
         if (src == SQLITE_OK)
@@ -622,7 +386,7 @@ static int read_one(struct sqlite_store *s, const char *tenant, const char *id, 
     if (!rc) {
         src = sqlite3_step(st);
         if (src == SQLITE_ROW)
-            rc = read_row(st, a, out, &seq, err);
+            rc = store__sqlite_read_row(st, a, out, &seq, err);
         else if (src == SQLITE_DONE)
             rc = cmp_error_set(err, CMP_ENOTFOUND, STORE_MSG_PARTNER_NOT_FOUND);
         else
@@ -645,7 +409,7 @@ static int write_one(struct sqlite_store *s, const char *tenant, const char *id,
     sqlite3_stmt *st = s->st[ST_PARTNER_UPDATE];
     int i = 1;
     int src = SQLITE_OK;
-    int rc = bind_values(s, st, 1, p, &i, err);
+    int rc = store__sqlite_bind_values(s, st, 1, p, &i, err);
 
     if (!rc) {
         src = sqlite3_bind_int64(st, i, time_now());
@@ -709,80 +473,6 @@ static int sq_partner_delete(struct store *base, const char *tenant, const char 
     return rc;
 }
 
-/* Step through ST_PARTNER_LIST (already bound) collecting up to req->limit rows into *out. */
-static int collect_page(struct sqlite_store *s, sqlite3_stmt *st, const struct store_list_req *req,
-                        struct arena *a, struct store_page *out, struct cmp_error *err)
-{
-    size_t cap = 0;
-    int64_t seq;
-    int rc = 0;
-
-    for (;;) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_DONE)
-            break;
-        if (src != SQLITE_ROW)
-            return store__sqlite_error(s->db, src, "list partners", err);
-        if (out->n == req->limit) {
-            /* The statement asked for one row more than the page: there is a next page. */
-            out->more = true;
-            break;
-        }
-        out->items = grow(a, out->items, out->n, &cap, sizeof *out->items);
-        if (!out->items)
-            return cmp_error_set(err, CMP_ENOMEM, NULL);
-        rc = read_row(st, a, &out->items[out->n], &seq, err);
-        if (rc)
-            return rc;
-        out->n++;
-        out->last_seq = seq;
-    }
-    return 0;
-}
-
-static int sq_partner_list(struct store *base, const char *tenant, const struct store_list_req *req,
-                           struct arena *a, struct store_page *out, struct cmp_error *err)
-{
-    struct sqlite_store *s = from(base);
-    sqlite3_stmt *st = s->st[ST_PARTNER_LIST];
-    int64_t limit = req->limit < (size_t)INT64_MAX ? (int64_t)req->limit + 1 : INT64_MAX;
-    int rc = bind_text(s, st, 1, tenant, err);
-    int src = SQLITE_OK;
-
-    memset(out, 0, sizeof *out);
-    out->last_seq = req->after_seq;
-    if (!rc) {
-        src = sqlite3_bind_int64(st, 2, req->after_seq);
-        if (src == SQLITE_OK)
-            src = sqlite3_bind_int64(st, 3, limit);
-        if (src != SQLITE_OK)
-            rc = store__sqlite_error(s->db, src, "bind", err);
-    }
-    if (!rc)
-        rc = collect_page(s, st, req, a, out, err);
-    done(st);
-    return rc;
-}
-
-static int sq_partner_count(struct store *base, const char *tenant, int64_t *out,
-                            struct cmp_error *err)
-{
-    struct sqlite_store *s = from(base);
-    sqlite3_stmt *st = s->st[ST_PARTNER_COUNT];
-    int rc = bind_text(s, st, 1, tenant, err);
-    int src;
-
-    if (!rc) {
-        src = sqlite3_step(st);
-        if (src == SQLITE_ROW)
-            *out = sqlite3_column_int64(st, 0);
-        else
-            rc = store__sqlite_error(s->db, src, "count partners", err);
-    }
-    done(st);
-    return rc;
-}
-
 const struct store_ops store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -794,6 +484,6 @@ const struct store_ops store__sqlite_ops = {
     .partner_get = sq_partner_get,
     .partner_patch = sq_partner_patch,
     .partner_delete = sq_partner_delete,
-    .partner_list = sq_partner_list,
-    .partner_count = sq_partner_count,
+    .partner_list = store__sqlite_partner_list,
+    .partner_count = store__sqlite_partner_count,
 };

@@ -1,15 +1,73 @@
 /*
- * store/sqlite/sqlite_impl.h - shared by sqlite.c and sqlite_schema.c; nothing else includes it.
+ * store/sqlite/sqlite_impl.h - shared by the files of the SQLite backend; nothing else includes it
+ * (but test_store_sqlite.c, for the statement cache's counters).
+ *
+ *   sqlite.c         the connection, tenants, partner insert/get/patch/delete
+ *   sqlite_row.c     partner rows: the column lists from the model table, binding and reading
+ *   sqlite_list.c    listing and counting through store/sql.c, and the statement cache
+ *   sqlite_schema.c  the versioned migrations
  */
 #ifndef CMP_STORE_SQLITE_IMPL_H
 #define CMP_STORE_SQLITE_IMPL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "store/store_impl.h"
+
+struct arena;
 struct cmp_error;
+struct graph_partner;
 struct sqlite3;
+struct sqlite3_stmt;
 
 /* The partner column that holds lastHeartbeatDateTime as the client sent it; the model's column
  * for the property (last_heartbeat_ticks) holds the UTC instant used for comparing. */
 #define STORE_SQLITE_HEARTBEAT_TEXT "last_heartbeat"
+
+/* Statements built per query shape ($filter, $orderby, cursor) kept prepared per connection. */
+#define STORE_SQLITE_CACHE_SIZE 32
+
+enum store__sqlite_stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_TENANT_GET,
+    ST_TENANT_PUT,
+    ST_TENANT_PUT_NEW,
+    ST_TENANT_LIST,
+    ST_PARTNER_INSERT,
+    ST_PARTNER_GET,
+    ST_PARTNER_UPDATE,
+    ST_PARTNER_DELETE,
+    ST_COUNT
+};
+
+/* One prepared statement of the cache, keyed by its SQL text. */
+struct store__sqlite_cached {
+    char *sql; /* owned; NULL: a free slot */
+    size_t len;
+    uint64_t hash;
+    struct sqlite3_stmt *st; /* owned */
+    uint64_t used;           /* the cache's clock at its last use */
+};
+
+struct store__sqlite_cache {
+    struct store__sqlite_cached slot[STORE_SQLITE_CACHE_SIZE];
+    uint64_t clock;
+    uint64_t hits; /* for tests and metrics */
+    uint64_t misses;
+};
+
+struct sqlite_store {
+    struct store base; /* first: store.c sees this */
+    struct sqlite3 *db; /* owned */
+    struct sqlite3_stmt *st[ST_COUNT];
+    struct buf json;      /* scratch for one assignment collection being bound */
+    char *list_columns;   /* owned: the select list of a partner row (value columns, seq, id) */
+    struct store__sqlite_cache cache;
+};
 
 /*
  * Log SQLite's message for `rc` (with `what` we were doing) and record the client-facing error:
@@ -28,5 +86,45 @@ int store__sqlite_schema_version(void);
  * CMP_EUNAVAILABLE when the database stays locked past the busy timeout.
  */
 int store__sqlite_migrate(struct sqlite3 *db, struct cmp_error *err);
+
+/* Room for one more item in an arena array holding `n` of `*cap` items of `size` bytes: the
+ * array itself, or a copy twice as large; NULL when out of memory. */
+void *store__sqlite_grow(struct arena *a, void *items, size_t n, size_t *cap, size_t size);
+
+/* ---- sqlite_row.c ---- */
+
+/*
+ * Append the partner value columns - every model property but id, lastHeartbeatDateTime as its
+ * text and its ticks - each followed by `suffix`, separated by ", ".  Binding and reading walk
+ * graph_partner_props in the same order.
+ */
+int store__sqlite_value_columns(struct buf *b, const char *suffix);
+
+/* The value placeholders of store__sqlite_value_columns(): one "?, " per column. */
+int store__sqlite_value_params(struct buf *b);
+
+/* Bind the value columns of `p` from index `first` on; *next gets the index after them. */
+int store__sqlite_bind_values(struct sqlite_store *s, struct sqlite3_stmt *st, int first,
+                              const struct graph_partner *p, int *next, struct cmp_error *err);
+
+/* Read a row of (value columns, seq, id) into *p (strings in `a`) and its seq into *seq. */
+int store__sqlite_read_row(struct sqlite3_stmt *st, struct arena *a, struct graph_partner *p,
+                           int64_t *seq, struct cmp_error *err);
+
+/* ---- sqlite_list.c ---- */
+
+/* Finalize every cached statement. */
+void store__sqlite_cache_clear(struct store__sqlite_cache *c);
+
+/* Statement-cache counters of a SQLite store (for tests). */
+void store__sqlite_cache_stats(struct store *s, uint64_t *hits, uint64_t *misses);
+
+/* The list and count operations (store_ops). */
+int store__sqlite_partner_list(struct store *s, const char *tenant,
+                               const struct store_list_req *req, struct arena *a,
+                               struct store_page *out, struct cmp_error *err);
+int store__sqlite_partner_count(struct store *s, const char *tenant,
+                                const struct odata_expr *filter, int64_t *out,
+                                struct cmp_error *err);
 
 #endif

@@ -53,6 +53,19 @@ static const struct migration migrations[] = {
      "  UNIQUE (tenant, id)"
      ");"
      "CREATE INDEX partners_tenant_seq ON partners (tenant, seq);"},
+    {2, "indexes for ordered and filtered listings",
+     /* Each serves an ($orderby..., seq) page by seeking to its start (or to the keyset position)
+      * and reading just the page: an index entry ends with the rowid, which is seq, so (tenant,
+      * X) is ordered by (tenant, X, seq) without naming seq.  One index per likely query, since
+      * every index costs each insert and update a B-tree write:
+      *   $orderby=displayName [desc], startswith(displayName,'…'), displayName eq '…'
+      *   $filter=partnerState eq '…' [$orderby=displayName]
+      *   $orderby=lastHeartbeatDateTime [desc], lastHeartbeatDateTime lt … (stale partners)
+      * id eq '…' and $orderby=id use the unique (tenant, id) index, no $orderby (tenant, seq).
+      * Descending orders scan backwards and sort only ties by seq. */
+     "CREATE INDEX partners_tenant_name ON partners (tenant, display_name);"
+     "CREATE INDEX partners_tenant_state_name ON partners (tenant, partner_state, display_name);"
+     "CREATE INDEX partners_tenant_heartbeat ON partners (tenant, last_heartbeat_ticks);"},
 };
 /* clang-format on */
 
