@@ -6,10 +6,10 @@
  * enum index out of range) is kept and every later call does nothing, so writers read as a plain
  * sequence.  On failure the buffer is cut back to where it was.
  *
- * A target is written as {"@odata.type":"#microsoft.graph.<type>"[,"<groupId|collectionId>":…]
- * [,"deviceAndAppManagementAssignmentFilterId":…,"deviceAndAppManagementAssignmentFilterType":…]}:
- * the subtype's own id property (when it has one), then the base type's two beta properties.  An
- * assignment itself carries no "@odata.type" (spec 3.4 response).
+ * A target is written as {"@odata.type":"#microsoft.graph.<type>"
+ * [,"deviceAndAppManagementAssignmentFilterId":…,"deviceAndAppManagementAssignmentFilterType":…]
+ * [,"<groupId|collectionId>":…]}: the base type's two beta properties, then the subtype's own id
+ * property (when it has one).  An assignment itself carries no "@odata.type" (spec 3.4 response).
  */
 #include "graph/json_out.h"
 
@@ -149,15 +149,16 @@ static void write_target(struct gen *w, const struct graph_assignment *as, enum 
     open_map(w);
     put_str(w, "@odata.type");
     put_str(w, type);
-    if (t->id_prop) {
-        put_str(w, t->id_prop);
-        put_nullable(w, as->target_id);
-    }
+    /* Inherited properties first, as OData serialises them (and as the beta docs show). */
     if ((unsigned)v & GRAPH_BETA) {
         put_str(w, "deviceAndAppManagementAssignmentFilterId");
         put_nullable(w, as->filter_id);
         put_str(w, "deviceAndAppManagementAssignmentFilterType");
         put_enum(w, &graph_enum_filter_type, as->filter_type);
+    }
+    if (t->id_prop) {
+        put_str(w, t->id_prop);
+        put_nullable(w, as->target_id);
     }
     close_map(w);
 }

@@ -20,8 +20,9 @@
 
 /* Loops wake this often to notice a stop request (milliseconds). */
 #define LOOP_TICK_MS 100
-/* After a stop request, loops keep running this long to finish responses in flight. */
-#define DRAIN_MS 500
+/* After a stop request, loops keep running at most this long to finish responses in flight. */
+#define DRAIN_MS 2000
+#define FLUSH_MS 200
 
 int http_listener_parse(const char *url, struct http_listener *out, struct cmp_error *err)
 {
@@ -96,16 +97,73 @@ static int bind_listener(const struct http_listener *l, int *out, struct cmp_err
     return 0;
 }
 
+static void on_conn_close(void *data)
+{
+    struct http_conn *c = data;
+
+    h2o_linklist_unlink(&c->link);
+    free(c);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     h2o_accept_ctx_t *actx = listener->data;
+    struct http_worker *w = (struct http_worker *)actx->ctx;
+    struct http_conn *c;
     h2o_socket_t *sock;
 
     if (err)
         return;
     sock = h2o_evloop_socket_accept(listener);
-    if (sock)
-        h2o_accept(actx, sock);
+    if (!sock)
+        return;
+    c = calloc(1, sizeof *c); /* h2o_linklist_insert wants an unlinked (zeroed) node */
+    if (!c) {
+        h2o_socket_close(sock);
+        return;
+    }
+    c->sock = sock;
+    h2o_linklist_insert(&w->conns, &c->link);
+    sock->on_close.cb = on_conn_close;
+    sock->on_close.data = c;
+    h2o_accept(actx, sock);
+}
+
+/*
+ * h2o 2.2 does not close idle HTTP/1 keep-alive connections when asked to shut down: end their
+ * read side, so h2o sees the peer's end of input and closes each connection itself.
+ */
+static void end_reads(struct http_worker *w)
+{
+    h2o_linklist_t *n;
+
+    for (n = w->conns.next; n != &w->conns; n = n->next) {
+        struct http_conn *c = H2O_STRUCT_FROM_MEMBER(struct http_conn, link, n);
+        shutdown(h2o_socket_get_fd(c->sock), SHUT_RD);
+    }
+}
+
+/* No connection, handshake or other work left that holds a timer of the context. */
+static bool connections_gone(h2o_context_t *ctx)
+{
+    h2o_timeout_t *timers[] = {&ctx->zero_timeout,
+                               &ctx->one_sec_timeout,
+                               &ctx->hundred_ms_timeout,
+                               &ctx->handshake_timeout,
+                               &ctx->http1.req_timeout,
+                               &ctx->http2.idle_timeout,
+                               &ctx->http2.graceful_shutdown_timeout,
+                               &ctx->proxy.io_timeout};
+    size_t i;
+
+    if (!h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns))
+        return false;
+    for (i = 0; i < sizeof timers / sizeof *timers; i++)
+        if (!h2o_linklist_is_empty(&timers[i]->_entries)) {
+            log_debug("timer %zu still armed", i);
+            return false;
+        }
+    return true;
 }
 
 static void *worker_main(void *arg)
@@ -122,16 +180,22 @@ static void *worker_main(void *arg)
     }
     while (!atomic_load(&s->stopping))
         h2o_evloop_run(w->loop, LOOP_TICK_MS);
-    /* Stop accepting; responses already being written get a bounded time to finish. */
+    /* Stop accepting, ask open connections to finish (idle HTTP/1 ones close, HTTP/2 ones get
+     * GOAWAY), and give responses in flight a bounded time. */
     for (i = 0; i < s->cfg->listener_count; i++) {
         h2o_socket_read_stop(w->socks[i]);
         h2o_socket_close(w->socks[i]);
         w->socks[i] = NULL;
     }
-    while (drained < DRAIN_MS) {
-        h2o_evloop_run(w->loop, 50);
-        drained += 50;
+    h2o_context_request_shutdown(&w->ctx);
+    while (!connections_gone(&w->ctx) && drained < DRAIN_MS) {
+        /* Responses being written get FLUSH_MS to leave before idle connections are ended. */
+        if (drained == FLUSH_MS)
+            end_reads(w);
+        h2o_evloop_run(w->loop, 10);
+        drained += 10;
     }
+    w->drained = connections_gone(&w->ctx);
     return NULL;
 }
 
@@ -154,6 +218,7 @@ static int init_worker(struct http_server *s, struct http_worker *w, struct cmp_
     int rc;
 
     w->srv = s;
+    h2o_linklist_init_anchor(&w->conns);
     w->accept = calloc(cfg->listener_count, sizeof *w->accept);
     w->socks = calloc(cfg->listener_count, sizeof *w->socks);
     w->fds = calloc(cfg->listener_count, sizeof *w->fds);
@@ -181,9 +246,13 @@ static void free_worker(struct http_worker *w, size_t listeners)
 {
     size_t i;
 
-    if (w->loop) {
+    /* A context whose connections did not finish in time cannot be disposed (h2o asserts its
+     * timers are empty); the process is exiting, so its memory is left to the exit. */
+    if (w->loop && (w->drained || !w->started)) {
         h2o_context_dispose(&w->ctx);
         h2o_evloop_destroy(w->loop);
+    } else if (w->loop) {
+        log_warn("connections still open after %d ms; closing without draining", DRAIN_MS);
     }
     for (i = 0; w->fds && i < listeners; i++)
         if (w->fds[i] >= 0 && !w->started)

@@ -22,6 +22,14 @@ struct http_worker {
     int *fds;
     pthread_t thread;
     bool started;
+    bool drained;         /* every connection closed before the thread ended */
+    h2o_linklist_t conns; /* struct http_conn: the sockets this loop accepted and still holds */
+};
+
+/* An accepted socket, tracked so that a stop can close idle keep-alive connections. */
+struct http_conn {
+    h2o_linklist_t link;
+    h2o_socket_t *sock;
 };
 
 struct http_handler {

@@ -138,6 +138,14 @@ describe('http layer', () => {
     }
   });
 
+  test('a client-request-id that is not a GUID (printable, no spaces) is echoed as sent', async () => {
+    const crid = 'my-trace/42:"quoted"\\x';
+    const ok = await srv.request('GET', col('v1.0'), { token: tok, headers: { 'client-request-id': crid } });
+    assertGraphHeaders(ok, { scheme: 'https', kind: 'odata', clientRequestId: crid });
+    const nf = await srv.request('GET', item('v1.0', randomUUID()), { token: tok, headers: { 'client-request-id': crid } });
+    assertGraphError(nf, { status: 404, code: 'ResourceNotFound', wrapped: true, scheme: 'https', clientRequestId: crid });
+  });
+
   test('unknown version -> 404 ResourceNotFound "Invalid version: <segment>" (plain message)', async () => {
     const cases = [
       ['/v2/deviceManagement/complianceManagementPartners', 'v2'],
@@ -381,6 +389,45 @@ describe('start-up errors exit non-zero at once', () => {
         assert.ok(r.stderr.trim().length > 0, 'it says why on stderr');
       } finally {
         await rm(d, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('shutdown while clients hold connections', () => {
+  for (const kind of ['https keep-alive', 'http keep-alive', 'h2 session']) {
+    test(`SIGTERM with an idle ${kind} connection open -> clean exit 0`, async () => {
+      const srv = await startServer();
+      const http = (await import('node:http')).default;
+      const https = (await import('node:https')).default;
+      let agent;
+      let session;
+      try {
+        const tok = await srv.token({ tenant: newTenant(), roles: ADMIN_ROLES });
+        if (kind === 'h2 session') {
+          session = http2.connect(`https://127.0.0.1:${srv.ports.https}`, { ca: srv.ca });
+          session.on('error', () => {});
+          await new Promise((resolve, reject) => {
+            const req = session.request({ ':method': 'GET', ':path': col('v1.0'), authorization: `Bearer ${tok}` });
+            req.on('response', (h) => assert.equal(h[':status'], 200));
+            req.resume();
+            req.on('end', resolve);
+            req.on('error', reject);
+            req.end();
+          });
+        } else {
+          const scheme = kind.startsWith('https') ? 'https' : 'http';
+          agent = scheme === 'https' ? new https.Agent({ keepAlive: true, ca: srv.ca }) : new http.Agent({ keepAlive: true });
+          agent.on('error', () => {});
+          const r = await srv.request('GET', col('v1.0'), { token: tok, scheme, agent });
+          assertStatus(r, 200);
+        }
+        // the connection is open and idle now; a real SDK client holds it like this
+        await srv.stop('SIGTERM'); // waits for the exit, asserts code 0
+      } finally {
+        agent?.destroy();
+        session?.destroy();
+        await srv.destroy();
       }
     });
   }

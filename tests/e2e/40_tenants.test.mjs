@@ -221,10 +221,13 @@ describe('--tenants registered', () => {
 
   test('an unregistered tenant -> 403 Forbidden and stays unregistered', async () => {
     const tok = await srv.token({ tenant: F, roles: ADMIN_ROLES });
+    // pinned: Intune-wrapped 403 naming the tenant (not a 401: the token itself is valid)
+    const refused = { status: 403, code: 'Forbidden', wrapped: true, scheme: 'https', message: new RegExp(`tenant '${F}' is not registered`) };
     for (const v of VERSIONS) {
-      assertGraphError(await srv.request('GET', col(v), { token: tok }), { status: 403, code: 'Forbidden', wrapped: 'any', scheme: 'https' });
-      assertGraphError(await srv.request('POST', col(v), { token: tok, body: { displayName: 'x' } }), { status: 403, code: 'Forbidden', wrapped: 'any', scheme: 'https' });
-      assertGraphError(await srv.request('GET', countPath(v), { token: tok }), { status: 403, code: 'Forbidden', wrapped: 'any', scheme: 'https' });
+      assertGraphError(await srv.request('GET', col(v), { token: tok }), refused);
+      assertGraphError(await srv.request('POST', col(v), { token: tok, body: { displayName: 'x' } }), refused);
+      assertGraphError(await srv.request('GET', countPath(v), { token: tok }), refused);
+      assertGraphError(await srv.request('GET', item(v, randomUUID()), { token: tok }), refused);
     }
     assert.ok(!(await srv.tenantList()).map.has(F));
   });

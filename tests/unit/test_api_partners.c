@@ -106,8 +106,8 @@ static const char *create(struct fixture *f, const char *tenant, const char *nam
 static void test_create_answers_201_with_location_and_entity(void **state)
 {
     struct fixture *f = *state;
-    struct api_request r = req(f, TENANT_A, NULL, "{\"id\":\"client-chosen\",\"iosOnboarded\":true}",
-                               NULL);
+    struct api_request r =
+        req(f, TENANT_A, NULL, "{\"id\":\"client-chosen\",\"iosOnboarded\":true}", NULL);
     const char *id;
 
     assert_int_equal(partners_create(&r), 0);
@@ -118,7 +118,8 @@ static void test_create_answers_201_with_location_and_entity(void **state)
     id = strstr(f->out.data, "\"id\":\"") + 6;
     assert_true(str_is_guid(id, 36));
     assert_null(strstr(f->out.data, "client-chosen"));
-    assert_non_null(strstr(r.location, BASE "/v1.0/deviceManagement/complianceManagementPartners/"));
+    assert_non_null(
+        strstr(r.location, BASE "/v1.0/deviceManagement/complianceManagementPartners/"));
     assert_memory_equal(r.location + strlen(r.location) - 36, id, 36);
 }
 
@@ -307,8 +308,7 @@ static void test_tenant_admission(void **state)
     /* Registered now, so the strict mode admits it too. */
     assert_int_equal(api_tenant_admit(f->store, TENANT_A, API_TENANTS_REGISTERED, &err), 0);
     assert_int_equal(store_tenant_put(f->store, &t, false, &err), 0);
-    assert_int_equal(api_tenant_admit(f->store, TENANT_B, API_TENANTS_AUTO, &err),
-                     CMP_EUNLICENSED);
+    assert_int_equal(api_tenant_admit(f->store, TENANT_B, API_TENANTS_AUTO, &err), CMP_EUNLICENSED);
     assert_string_equal(cmp_error_message(&err), "Request not applicable to target tenant.");
 }
 

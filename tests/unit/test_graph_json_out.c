@@ -91,18 +91,19 @@ static void test_beta_adds_linux_props_and_target_filter_props(void **state)
         "\"displayName\":\"Contoso MDM\",\"macOsOnboarded\":true,\"linuxOnboarded\":true,"
         "\"androidOnboarded\":true,\"iosOnboarded\":true,"
         "\"macOsEnrollmentAssignments\":[{\"target\":{\"@odata.type\":\"#microsoft.graph."
-        "configurationManagerCollectionAssignmentTarget\",\"collectionId\":\"SMS00001\","
+        "configurationManagerCollectionAssignmentTarget\","
         "\"deviceAndAppManagementAssignmentFilterId\":null,"
-        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}}],"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\",\"collectionId\":\"SMS00001\"}}],"
         "\"androidEnrollmentAssignments\":[{\"target\":{\"@odata.type\":\"#microsoft.graph."
-        "exclusionGroupAssignmentTarget\",\"groupId\":\"0e226165-c685-41ce-8bfc-df8360ab325d\","
+        "exclusionGroupAssignmentTarget\","
         "\"deviceAndAppManagementAssignmentFilterId\":null,"
-        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}}],"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\",\"groupId\":\"0e226165-c685-41ce-"
+        "8bfc-df8360ab325d\"}}],"
         "\"iosEnrollmentAssignments\":[],"
         "\"linuxEnrollmentAssignments\":[{\"target\":{\"@odata.type\":\"#microsoft.graph."
-        "groupAssignmentTarget\",\"groupId\":\"g\","
+        "groupAssignmentTarget\","
         "\"deviceAndAppManagementAssignmentFilterId\":\"f\","
-        "\"deviceAndAppManagementAssignmentFilterType\":\"exclude\"}}]}");
+        "\"deviceAndAppManagementAssignmentFilterType\":\"exclude\",\"groupId\":\"g\"}}]}");
 }
 
 static void test_defaults_are_written_for_unset_props(void **state)
@@ -209,15 +210,15 @@ static void test_targets_of_every_kind_in_both_versions(void **state)
         "\"deviceAndAppManagementAssignmentFilterId\":\"f\","
         "\"deviceAndAppManagementAssignmentFilterType\":\"include\"}},"
         "{\"target\":{\"@odata.type\":\"#microsoft.graph."
-        "configurationManagerCollectionAssignmentTarget\",\"collectionId\":null,"
+        "configurationManagerCollectionAssignmentTarget\","
         "\"deviceAndAppManagementAssignmentFilterId\":null,"
-        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}},"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\",\"collectionId\":null}},"
         "{\"target\":{\"@odata.type\":\"#microsoft.graph.groupAssignmentTarget\","
-        "\"groupId\":\"g\",\"deviceAndAppManagementAssignmentFilterId\":null,"
-        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}},"
+        "\"deviceAndAppManagementAssignmentFilterId\":null,"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\",\"groupId\":\"g\"}},"
         "{\"target\":{\"@odata.type\":\"#microsoft.graph.exclusionGroupAssignmentTarget\","
-        "\"groupId\":\"x\",\"deviceAndAppManagementAssignmentFilterId\":null,"
-        "\"deviceAndAppManagementAssignmentFilterType\":\"exclude\"}}]");
+        "\"deviceAndAppManagementAssignmentFilterId\":null,"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"exclude\",\"groupId\":\"x\"}}]");
     buf_reset(&b);
     l.n = 0;
     assert_int_equal(graph_assignments_write(&b, &l, GRAPH_BETA), 0);

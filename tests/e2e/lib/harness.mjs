@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import nodeTest, { describe as nodeDescribe } from 'node:test';
+import nodeTest, { after as nodeAfter, describe as nodeDescribe } from 'node:test';
 
 export const E2E_DIR = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const REPO = path.resolve(E2E_DIR, '..', '..');
@@ -35,6 +35,21 @@ const LOG_CAP = 4 * 1024 * 1024;
 const LOG_TAIL = 6000;
 
 const live = new Set(); // servers of this test file that have not exited
+
+// Whatever a failed or cancelled test left running is killed when the file ends, so a stray server
+// never keeps the runner waiting nor outlives the suite.
+nodeAfter(async () => {
+  for (const s of [...live]) await s.destroy().catch(() => {});
+});
+process.on('exit', () => {
+  for (const s of live) {
+    try {
+      s.proc.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
 
 // ------------------------------------------------------------------------------------------------
 // test wrappers: attach server output to failures
@@ -247,7 +262,10 @@ export async function startServer(opts = {}) {
       await server.start();
       return server;
     } catch (e) {
-      if (attempt >= 3 || !server.exit || !/address already in use|EADDRINUSE|bind/i.test(server.log)) throw e;
+      if (attempt >= 3 || !server.exit || !/address already in use|EADDRINUSE|bind/i.test(server.log)) {
+        if (ownsDir && !process.env.CMPD_E2E_KEEP) await rm(dataDir, { recursive: true, force: true });
+        throw e;
+      }
     }
   }
 }
@@ -433,12 +451,12 @@ export class Server {
       }
     }
     if (this.exit.code !== 0 || this.exit.signal) {
-      throw new Error(
+      throw logged(new Error(
         `cmpd did not exit cleanly after ${signal}: code=${this.exit.code} signal=${this.exit.signal}\n${this.describeLog(LOG_CAP)}`,
-      );
+      ));
     }
     if (/ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:/.test(this.log))
-      throw new Error(`sanitizer report in cmpd output\n${this.describeLog(LOG_CAP)}`);
+      throw logged(new Error(`sanitizer report in cmpd output\n${this.describeLog(LOG_CAP)}`));
     return this.log;
   }
 
@@ -483,6 +501,12 @@ export class Server {
     }
     if (this.ownsDir && !process.env.CMPD_E2E_KEEP) await rm(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** Mark an error whose message already carries the server output. */
+function logged(e) {
+  e.cmpdLogAttached = true;
+  return e;
 }
 
 export function tokenArgs(dataDir, o) {
