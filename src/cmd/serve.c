@@ -66,6 +66,7 @@ static int parse(int argc, char **argv, struct serve_opts *o)
         {"threads", required_argument, NULL, 'n'},
         {"cloud", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
+        {"page-size", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     int ch;

@@ -44,7 +44,7 @@ int odata__expect(struct odata__parser *p, enum odata__tok kind, const char *wha
 
 int odata__node(struct odata__parser *p, enum odata_kind kind, size_t pos, struct odata_expr **out)
 {
-    struct odata_expr *e;
+    struct odata_expr *e = NULL;
 
     if (p->nodes >= ODATA_MAX_NODES)
         return odata__lex_fail(p->err, pos, "the expression has more than %d terms",
@@ -278,7 +278,7 @@ static int compare(struct odata__parser *p, const struct odata__term *l, enum od
                                            ODATA_LE, ODATA_GT, ODATA_GE};
     const struct odata__term *x = l;
     const struct odata__term *lit = r;
-    struct odata_expr *e;
+    struct odata_expr *e = NULL;
     int rc;
 
     if (l->kind == ODATA__TERM_LITERAL && r->kind != ODATA__TERM_LITERAL) {
@@ -315,7 +315,7 @@ static int parse_in(struct odata__parser *p, const struct odata__term *left,
                     struct odata__term *out)
 {
     struct odata_expr *items[ODATA_MAX_IN_ITEMS];
-    struct odata_expr *e;
+    struct odata_expr *e = NULL;
     char d[ODATA__QUOTE_MAX + 40];
     size_t in_pos = p->tok.pos;
     size_t n = 0;
@@ -386,7 +386,7 @@ static int parse_func(struct odata__parser *p, const struct odata__token *name,
     char q[ODATA__QUOTE_MAX + 4];
     struct odata__term a1;
     struct odata__term a2;
-    struct odata_expr *e;
+    struct odata_expr *e = NULL;
     size_t f;
     int rc;
 
@@ -536,9 +536,9 @@ static int parse_chain(struct odata__parser *p, enum odata__tok op, enum odata_k
                        struct odata__term *out)
 {
     struct odata__term right;
-    struct odata_expr *l;
-    struct odata_expr *r;
-    struct odata_expr *e;
+    struct odata_expr *l = NULL;
+    struct odata_expr *r = NULL;
+    struct odata_expr *e = NULL;
     int rc = sub(p, out);
 
     while (!rc && p->tok.kind == op) {

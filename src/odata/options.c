@@ -360,7 +360,7 @@ static int parse_part(struct arena *a, enum graph_version v, enum odata_target t
     char *value;
     size_t name_len;
     size_t value_len;
-    enum opt o;
+    enum opt o = (enum opt)0;
     int rc;
 
     rc = decode(a, part, name_raw, &name, &name_len, err);

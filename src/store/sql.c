@@ -12,9 +12,11 @@
  * [{"target":{"@odata.type":"#microsoft.graph.groupAssignmentTarget","groupId":"g",
  *   "deviceAndAppManagementAssignmentFilterId":null,
  *   "deviceAndAppManagementAssignmentFilterType":"none"}}].
- * A lambda member compares only on the target types that have it (groupId: group and exclusion
- * group targets; collectionId: Configuration Manager collections), or on the types its cast
- * names (a cast to groupAssignmentTarget also admits the derived exclusionGroupAssignmentTarget).
+ * A lambda member reads as null on a target type that lacks it (groupId: only group and
+ * exclusion group targets have it; collectionId: only Configuration Manager collections) or that
+ * its cast does not match (a cast to groupAssignmentTarget also matches the derived
+ * exclusionGroupAssignmentTarget): CASE WHEN <@odata.type test> THEN <member> END, so `eq null`
+ * and `ne 'x'` are true there, as OData's cast semantics make them (odata/odata.h).
  * The filter type is stored by name: eq/ne/in bind the name, ordering maps names to member
  * values with a CASE.
  */
@@ -148,8 +150,46 @@ static bool nullable(const struct odata_expr *x)
     return is_member(x) || !(x->prop->flags & PROP_NONNULL);
 }
 
+/* The target types (bits of graph_target_kind) on which member operand `x` exists; 0: all. */
+static unsigned member_types(const struct odata_expr *x)
+{
+    const unsigned group = 1u << GRAPH_TARGET_GROUP | 1u << GRAPH_TARGET_EXCLUSION_GROUP;
+
+    if (x->cast == GRAPH_TARGET_GROUP)
+        return group;
+    if (x->cast >= 0 && x->cast < GRAPH_TARGET_COUNT)
+        return 1u << x->cast;
+    if (x->member == ODATA_TM_GROUP_ID)
+        return group;
+    if (x->member == ODATA_TM_COLLECTION_ID)
+        return 1u << GRAPH_TARGET_CONFIGMGR_COLLECTION;
+    return 0;
+}
+
+/* <@odata.type of the element> IN ('#microsoft.graph.<type>', ...) */
+static void type_test(struct sql__b *b, unsigned types)
+{
+    const char *sep = "";
+    char name[128];
+    int k;
+
+    b->d->member(b, KEY_TYPE);
+    sql__put(b, " IN (");
+    for (k = 0; k < GRAPH_TARGET_COUNT; k++) {
+        if (!(types & 1u << k))
+            continue;
+        snprintf(name, sizeof name, "#" GRAPH_NS "%s", graph_target_types[k].name);
+        sql__put(b, sep);
+        put_model_literal(b, name);
+        sep = ", ";
+    }
+    sql__put(b, ")");
+}
+
 void sql__operand(struct sql__b *b, const struct odata_expr *x)
 {
+    unsigned types;
+
     if (!is_member(x)) {
         sql__put(b, "p.");
         sql__put(b, x->prop->column);
@@ -159,7 +199,17 @@ void sql__operand(struct sql__b *b, const struct odata_expr *x)
         sql__fail(b, CMP_EINTERNAL);
         return;
     }
+    types = member_types(x);
+    if (!types) {
+        b->d->member(b, member_keys[x->member]);
+        return;
+    }
+    /* Null on the types that lack the member or that the cast does not match. */
+    sql__put(b, "CASE WHEN ");
+    type_test(b, types);
+    sql__put(b, " THEN ");
     b->d->member(b, member_keys[x->member]);
+    sql__put(b, " END");
 }
 
 /* The filter type member under an ordering operator: its member value, by name. */
@@ -219,47 +269,6 @@ static void put_value(struct sql__b *b, const struct odata_expr *x, const struct
     sql__fail(b, CMP_EINTERNAL);
 }
 
-/* The target types (bits of graph_target_kind) on which member operand `x` exists; 0: all. */
-static unsigned member_types(const struct odata_expr *x)
-{
-    const unsigned group = 1u << GRAPH_TARGET_GROUP | 1u << GRAPH_TARGET_EXCLUSION_GROUP;
-
-    if (x->cast == GRAPH_TARGET_GROUP)
-        return group;
-    if (x->cast >= 0 && x->cast < GRAPH_TARGET_COUNT)
-        return 1u << x->cast;
-    if (x->member == ODATA_TM_GROUP_ID)
-        return group;
-    if (x->member == ODATA_TM_COLLECTION_ID)
-        return 1u << GRAPH_TARGET_CONFIGMGR_COLLECTION;
-    return 0;
-}
-
-/* Open "(<type test> AND " before a comparison of a lambda member; returns whether it did. */
-static bool open_type_test(struct sql__b *b, const struct odata_expr *x)
-{
-    unsigned types = is_member(x) ? member_types(x) : 0;
-    const char *sep = "";
-    char name[128];
-    int k;
-
-    if (!types)
-        return false;
-    sql__put(b, "(");
-    b->d->member(b, KEY_TYPE);
-    sql__put(b, " IN (");
-    for (k = 0; k < GRAPH_TARGET_COUNT; k++) {
-        if (!(types & 1u << k))
-            continue;
-        snprintf(name, sizeof name, "#" GRAPH_NS "%s", graph_target_types[k].name);
-        sql__put(b, sep);
-        put_model_literal(b, name);
-        sep = ", ";
-    }
-    sql__put(b, ") AND ");
-    return true;
-}
-
 /* ---- predicates ---- */
 
 static void pred(struct sql__b *b, const struct odata_expr *e);
@@ -269,7 +278,6 @@ static void cmp(struct sql__b *b, const struct odata_expr *e)
     const struct odata_expr *x = e->left;
     const struct odata_value *v = &e->right->lit;
     bool ordinal = by_member_value(x, e->op);
-    bool typed = open_type_test(b, x);
 
     if (v->type == ODATA_V_NULL) {
         sql__operand(b, x);
@@ -288,7 +296,6 @@ static void cmp(struct sql__b *b, const struct odata_expr *e)
         sql__put(b, cmp_ops[e->op]);
         put_value(b, x, v, ordinal);
     }
-    sql__put(b, typed ? ")" : "");
 }
 
 static void in_list(struct sql__b *b, const struct odata_expr *e)
@@ -297,7 +304,6 @@ static void in_list(struct sql__b *b, const struct odata_expr *e)
     const char *sep = "";
     size_t nulls = 0;
     size_t i;
-    bool typed = open_type_test(b, x);
 
     for (i = 0; i < e->item_count; i++)
         nulls += e->items[i]->lit.type == ODATA_V_NULL;
@@ -319,14 +325,12 @@ static void in_list(struct sql__b *b, const struct odata_expr *e)
         }
         sql__put(b, nulls ? "))" : ")");
     }
-    sql__put(b, typed ? ")" : "");
 }
 
 static void func(struct sql__b *b, const struct odata_expr *e)
 {
     const struct odata_expr *x = e->left;
     const struct odata_value *v = &e->right->lit;
-    bool typed = open_type_test(b, x);
 
     if (v->type != ODATA_V_STRING) {
         sql__fail(b, CMP_EINTERNAL);
@@ -339,7 +343,6 @@ static void func(struct sql__b *b, const struct odata_expr *e)
     } else {
         b->d->func(b, e->func, x, v->u.s.p, v->u.s.n);
     }
-    sql__put(b, typed ? ")" : "");
 }
 
 /* any(var: e) / all(var: e) / any() over an assignment collection. */

@@ -132,7 +132,7 @@ static void test_invalid_body_stores_nothing(void **state)
     assert_int_equal(partners_create(&r), CMP_EBADBODY);
     assert_non_null(strstr(f->err.msg, "partnerState"));
     assert_int_equal(f->out.len, 0);
-    assert_int_equal(store_partner_count(f->store, TENANT_A, &n, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, TENANT_A, NULL, &n, &f->err), 0);
     assert_int_equal(n, 0);
 }
 

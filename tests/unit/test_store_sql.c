@@ -144,6 +144,12 @@ static int teardown(void **state)
 #define T_ALL "'#microsoft.graph.allDevicesAssignmentTarget'"
 #define FT "deviceAndAppManagementAssignmentFilterType"
 #define FID "deviceAndAppManagementAssignmentFilterId"
+#define SQ_EACH(c) "EXISTS (SELECT 1 FROM json_each(p." c "_assignments) AS j WHERE "
+#define PG_EACH(c) "EXISTS (SELECT 1 FROM jsonb_array_elements(p." c "_assignments::jsonb) AS j WHERE "
+#define SQ_CASE(types, k) "CASE WHEN " SQ_TYPE " IN (" types ") THEN " SQ_M(k) " END"
+#define PG_CASE(types, k) "CASE WHEN " PG_TYPE " IN (" types ") THEN " PG_M(k) " END"
+#define SQ_GID SQ_CASE(T_GROUP ", " T_EXCL, "groupId")
+#define PG_GID PG_CASE(T_GROUP ", " T_EXCL, "groupId")
 #define SQ_FT_CASE                                                                                 \
     "CASE " SQ_M(FT) " WHEN 'none' THEN 0 WHEN 'include' THEN 1 WHEN 'exclude' THEN 2 END"
 #define PG_FT_CASE                                                                                 \
@@ -212,70 +218,44 @@ static const struct filter_case {
      "strpos(p.display_name, $2::text) > 0", "'ont'"},
     {"(not (contains displayName 'x'))", "(instr(p.display_name, ?2) > 0) IS NOT TRUE",
      "(strpos(p.display_name, $2::text) > 0) IS NOT TRUE", "'x'"},
-    /* lambdas */
+    /* lambdas; a member reads as null where its target type lacks it or the cast fails */
     {"(any iosEnrollmentAssignments)", "json_array_length(p.ios_assignments) > 0",
      "jsonb_array_length(p.ios_assignments::jsonb) > 0", ""},
     {"(any iosEnrollmentAssignments (eq a/groupAssignmentTarget/groupId 'g1'))",
-     "EXISTS (SELECT 1 FROM json_each(p.ios_assignments) AS j WHERE (" SQ_TYPE " IN (" T_GROUP
-     ", " T_EXCL ") AND " SQ_M("groupId") " = ?2))",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.ios_assignments::jsonb) AS j WHERE (" PG_TYPE
-     " IN (" T_GROUP ", " T_EXCL ") AND " PG_M("groupId") " = $2::text))",
-     "'g1'"},
+     SQ_EACH("ios") SQ_GID " = ?2)", PG_EACH("ios") PG_GID " = $2::text)", "'g1'"},
+    {"(any iosEnrollmentAssignments (eq a/groupId 'g1'))", SQ_EACH("ios") SQ_GID " = ?2)",
+     PG_EACH("ios") PG_GID " = $2::text)", "'g1'"},
     {"(any androidEnrollmentAssignments (eq a/exclusionGroupAssignmentTarget/groupId 'g'))",
-     "EXISTS (SELECT 1 FROM json_each(p.android_assignments) AS j WHERE (" SQ_TYPE " IN (" T_EXCL
-     ") AND " SQ_M("groupId") " = ?2))",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.android_assignments::jsonb) AS j WHERE (" PG_TYPE
-     " IN (" T_EXCL ") AND " PG_M("groupId") " = $2::text))",
-     "'g'"},
+     SQ_EACH("android") SQ_CASE(T_EXCL, "groupId") " = ?2)",
+     PG_EACH("android") PG_CASE(T_EXCL, "groupId") " = $2::text)", "'g'"},
     {"(all macOsEnrollmentAssignments (ne a/groupId null))",
-     "NOT EXISTS (SELECT 1 FROM json_each(p.mac_os_assignments) AS j WHERE ((" SQ_TYPE
-     " IN (" T_GROUP ", " T_EXCL ") AND " SQ_M("groupId") " IS NOT NULL)) IS NOT TRUE)",
-     "NOT EXISTS (SELECT 1 FROM jsonb_array_elements(p.mac_os_assignments::jsonb) AS j WHERE (("
-     PG_TYPE " IN (" T_GROUP ", " T_EXCL ") AND " PG_M("groupId") " IS NOT NULL)) IS NOT TRUE)",
-     ""},
+     "NOT " SQ_EACH("mac_os") "(" SQ_GID " IS NOT NULL) IS NOT TRUE)",
+     "NOT " PG_EACH("mac_os") "(" PG_GID " IS NOT NULL) IS NOT TRUE)", ""},
     {"(any linuxEnrollmentAssignments (ne a/collectionId 'c'))",
-     "EXISTS (SELECT 1 FROM json_each(p.linux_assignments) AS j WHERE (" SQ_TYPE " IN (" T_CM
-     ") AND (" SQ_M("collectionId") " IS NULL OR " SQ_M("collectionId") " <> ?2)))",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.linux_assignments::jsonb) AS j WHERE (" PG_TYPE
-     " IN (" T_CM ") AND (" PG_M("collectionId") " IS NULL OR " PG_M("collectionId")
-     " <> $2::text)))",
+     SQ_EACH("linux") "(" SQ_CASE(T_CM, "collectionId") " IS NULL OR " SQ_CASE(
+         T_CM, "collectionId") " <> ?2))",
+     PG_EACH("linux") "(" PG_CASE(T_CM, "collectionId") " IS NULL OR " PG_CASE(
+         T_CM, "collectionId") " <> $2::text))",
      "'c'"},
     /* the filter type: by name for eq/in, by member value for ordering */
-    {"(any iosEnrollmentAssignments (eq a/filterType #1))",
-     "EXISTS (SELECT 1 FROM json_each(p.ios_assignments) AS j WHERE " SQ_M(FT) " = ?2)",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.ios_assignments::jsonb) AS j WHERE " PG_M(FT)
-     " = $2::text)",
-     "'include'"},
-    {"(any iosEnrollmentAssignments (gt a/filterType #0))",
-     "EXISTS (SELECT 1 FROM json_each(p.ios_assignments) AS j WHERE " SQ_FT_CASE " > ?2)",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.ios_assignments::jsonb) AS j WHERE " PG_FT_CASE
-     " > $2::bigint)",
-     "0"},
+    {"(any iosEnrollmentAssignments (eq a/filterType #1))", SQ_EACH("ios") SQ_M(FT) " = ?2)",
+     PG_EACH("ios") PG_M(FT) " = $2::text)", "'include'"},
+    {"(any iosEnrollmentAssignments (gt a/filterType #0))", SQ_EACH("ios") SQ_FT_CASE " > ?2)",
+     PG_EACH("ios") PG_FT_CASE " > $2::bigint)", "0"},
     {"(any iosEnrollmentAssignments (in a/filterType #1 #2))",
-     "EXISTS (SELECT 1 FROM json_each(p.ios_assignments) AS j WHERE " SQ_M(FT) " IN (?2, ?3))",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.ios_assignments::jsonb) AS j WHERE " PG_M(FT)
-     " IN ($2::text, $3::text))",
+     SQ_EACH("ios") SQ_M(FT) " IN (?2, ?3))", PG_EACH("ios") PG_M(FT) " IN ($2::text, $3::text))",
      "'include', 'exclude'"},
     {"(any iosEnrollmentAssignments (eq a/allDevicesAssignmentTarget/filterId 'f'))",
-     "EXISTS (SELECT 1 FROM json_each(p.ios_assignments) AS j WHERE (" SQ_TYPE " IN (" T_ALL
-     ") AND " SQ_M(FID) " = ?2))",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.ios_assignments::jsonb) AS j WHERE (" PG_TYPE
-     " IN (" T_ALL ") AND " PG_M(FID) " = $2::text))",
+     SQ_EACH("ios") SQ_CASE(T_ALL, FID) " = ?2)", PG_EACH("ios") PG_CASE(T_ALL, FID) " = $2::text)",
      "'f'"},
     {"(any iosEnrollmentAssignments (startswith a/groupId 'ab'))",
-     "EXISTS (SELECT 1 FROM json_each(p.ios_assignments) AS j WHERE (" SQ_TYPE " IN (" T_GROUP
-     ", " T_EXCL ") AND (" SQ_M("groupId") " >= ?2 AND " SQ_M("groupId") " < ?3)))",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.ios_assignments::jsonb) AS j WHERE (" PG_TYPE
-     " IN (" T_GROUP ", " T_EXCL ") AND starts_with(" PG_M("groupId") ", $2::text)))",
-     "'ab', 'ac' | 'ab'"},
+     SQ_EACH("ios") "(" SQ_GID " >= ?2 AND " SQ_GID " < ?3))",
+     PG_EACH("ios") "starts_with(" PG_GID ", $2::text))", "'ab', 'ac' | 'ab'"},
     /* entity properties inside a lambda body refer to the partner */
     {"(any iosEnrollmentAssignments (and (in a/groupId 'g' null) (eq partnerState #2)))",
-     "EXISTS (SELECT 1 FROM json_each(p.ios_assignments) AS j WHERE ((" SQ_TYPE " IN (" T_GROUP
-     ", " T_EXCL ") AND (" SQ_M("groupId") " IS NULL OR " SQ_M("groupId")
-     " IN (?2))) AND p.partner_state = ?3))",
-     "EXISTS (SELECT 1 FROM jsonb_array_elements(p.ios_assignments::jsonb) AS j WHERE ((" PG_TYPE
-     " IN (" T_GROUP ", " T_EXCL ") AND (" PG_M("groupId") " IS NULL OR " PG_M("groupId")
-     " IN ($2::text))) AND p.partner_state = $3::bigint))",
+     SQ_EACH("ios") "((" SQ_GID " IS NULL OR " SQ_GID " IN (?2)) AND p.partner_state = ?3))",
+     PG_EACH("ios") "((" PG_GID " IS NULL OR " PG_GID
+                    " IN ($2::text)) AND p.partner_state = $3::bigint))",
      "'g', 2"},
     {"(not (any iosEnrollmentAssignments))", "(json_array_length(p.ios_assignments) > 0) IS NOT TRUE",
      "(jsonb_array_length(p.ios_assignments::jsonb) > 0) IS NOT TRUE", ""},

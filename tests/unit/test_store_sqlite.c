@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_store_sqlite.c - what only the SQLite backend has: locations and the data
  * directory (store/store.c), the schema and its migrations, WAL locking and damaged rows
- * (store/sqlite/).  The backend-independent behaviour is tested by test_store.c.
+ * (store/sqlite/), its statement cache, and the query plans of listings over 1,000,000 partners.
+ * The backend-independent behaviour is tested by test_store.c and test_store_query.c.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -12,16 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/uuid.h"
 #include "graph/model.h"
+#include "store/sql.h"
+#include "store/sqlite/sqlite_impl.h"
 #include "store/store.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>
+
+#include "test_store_ast.h"
 
 /* A fresh data directory with the store open on it. */
 struct fixture {
@@ -408,6 +415,325 @@ static void test_store_damaged_row_is_a_store_error(void **state)
     sqlite3_close(db);
 }
 
+/* ---- the statement cache ---- */
+
+/* Repeated query shapes reuse their statement; past the cache size the oldest shape goes. */
+static void test_store_statement_cache_reuses_and_evicts(void **state)
+{
+    struct fixture *f = *state;
+    struct odata_orderby by_name = {&graph_partner_props[GRAPH_P_DISPLAY_NAME], false};
+    struct store_list_req req = {.orderby = &by_name, .orderby_count = 1, .limit = 5};
+    struct store_page page;
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t h0;
+    uint64_t m0;
+    size_t i;
+
+    store__sqlite_cache_stats(f->store, &h0, &m0);
+    for (i = 0; i < 10; i++)
+        assert_int_equal(store_partner_list(f->store, f->tenant_a, &req, f->arena, &page, &f->err),
+                         0);
+    store__sqlite_cache_stats(f->store, &hits, &misses);
+    assert_true(misses - m0 == 1 && hits - h0 == 9);
+    /* STORE_SQLITE_CACHE_SIZE other shapes: `in` lists of 1, 2, ... items. */
+    for (i = 0; i < STORE_SQLITE_CACHE_SIZE; i++) {
+        struct store_list_req other = {.limit = 5};
+        char in[256];
+        size_t used = (size_t)snprintf(in, sizeof in, "(in partnerState");
+        size_t k;
+        for (k = 0; k <= i; k++)
+            used += (size_t)snprintf(in + used, sizeof in - used, " #2");
+        snprintf(in + used, sizeof in - used, ")");
+        other.filter = ast_parse(f->arena, in);
+        assert_int_equal(
+            store_partner_list(f->store, f->tenant_a, &other, f->arena, &page, &f->err), 0);
+    }
+    store__sqlite_cache_stats(f->store, &h0, &m0);
+    assert_int_equal(store_partner_list(f->store, f->tenant_a, &req, f->arena, &page, &f->err), 0);
+    store__sqlite_cache_stats(f->store, &hits, &misses);
+    assert_true(misses == m0 + 1);
+}
+
+/* ---- 1,000,000 partners: each page is read from an index, and only the page ---- */
+
+#define BIG_TENANT "b16b16b1-0000-4000-8000-000000000001"
+#define SMALL_TENANT "5a115a11-0000-4000-8000-000000000002"
+#define BIG_ROWS 1000000
+#define SMALL_ROWS 10000
+#define PAGE 100
+
+/* One tenant's partners generated in SQL: names with duplicates and nulls, states x % 6. */
+#define GENERATE(tenant, rows)                                                                     \
+    "INSERT INTO partners (tenant, id, last_heartbeat, last_heartbeat_ticks, partner_state, "      \
+    "display_name, mac_os_onboarded, linux_onboarded, android_onboarded, ios_onboarded, "          \
+    "mac_os_assignments, android_assignments, ios_assignments, linux_assignments, created, "       \
+    "modified) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " rows     \
+    ") SELECT '" tenant "', printf('%08x-0000-4000-8000-%012x', x, x), '0001-01-01T00:00:00Z', "   \
+    "630000000000000000 + (x % 1000) * 10000000, x % 6, CASE WHEN x % 97 = 0 THEN NULL ELSE "      \
+    "printf('partner %07d', (x * 7919) % 1000003) END, x % 2, 0, 0, x % 3 = 0, '[]', '[]', "       \
+    "CASE WHEN x % 10 = 0 THEN '[{\"target\":{\"@odata.type\":"                                 \
+    "\"#microsoft.graph.groupAssignmentTarget\",\"deviceAndAppManagementAssignmentFilterId\":"    \
+    "null,\"deviceAndAppManagementAssignmentFilterType\":\"none\",\"groupId\":\"g1\"}}]' "       \
+    "ELSE '[]' END, '[]', 0, 0 FROM c;"
+
+/*
+ * Fill the fixture's database: the listing indexes are dropped and the schema set back to v1,
+ * the rows go in as one transaction, and reopening the store runs migration v2, which builds the
+ * indexes (a sort, much faster than 1,000,000 random B-tree inserts).
+ */
+static void load_big(struct fixture *f)
+{
+    struct timespec t0;
+    struct timespec t1;
+    sqlite3 *db;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    store_close(f->store);
+    f->store = NULL;
+    db = raw_open(f->db);
+    raw_exec(db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;"
+                 "DROP INDEX partners_tenant_name; DROP INDEX partners_tenant_state_name;"
+                 "DROP INDEX partners_tenant_heartbeat; PRAGMA user_version = 1; BEGIN;" GENERATE(
+                     BIG_TENANT, "1000000") GENERATE(SMALL_TENANT, "10000") "COMMIT;"
+                                                                            "PRAGMA journal_mode = "
+                                                                            "WAL;");
+    sqlite3_close(db);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("big: rows inserted in %.1f s\n",
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    assert_int_equal(store_open(f->dir, &f->store, &f->err), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("big: %d + %d partners loaded and indexed in %.1f s\n", BIG_ROWS, SMALL_ROWS,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+static void bind_query(sqlite3_stmt *st, const struct sql_query *q)
+{
+    size_t k;
+
+    for (k = 0; k < q->n_params; k++) {
+        const struct sql_param *p = &q->params[k];
+        int rc = p->type == SQL_PARAM_TEXT
+                     ? sqlite3_bind_text(st, (int)k + 1, p->s, (int)p->n, SQLITE_STATIC)
+                 : p->type == SQL_PARAM_INT ? sqlite3_bind_int64(st, (int)k + 1, p->i)
+                                            : sqlite3_bind_null(st, (int)k + 1);
+        assert_int_equal(rc, SQLITE_OK);
+    }
+}
+
+/* The EXPLAIN QUERY PLAN details of `q`, joined by "; ". */
+static void query_plan(sqlite3 *db, const struct sql_query *q, char *out, size_t cap)
+{
+    char sql[8192];
+    sqlite3_stmt *st = NULL;
+    size_t used = 0;
+
+    snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", q->text);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    bind_query(st, q);
+    out[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW && used < cap)
+        used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? "; " : "",
+                                 (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+}
+
+struct counted {
+    int vm_steps;
+    int fullscan_steps;
+    int sorts;
+    size_t rows;
+};
+
+/* Run `q` to the end, with SQLite's own counters of the work done. */
+static struct counted run_counted(sqlite3 *db, const struct sql_query *q)
+{
+    struct counted c = {0, 0, 0, 0};
+    sqlite3_stmt *st = NULL;
+
+    assert_int_equal(sqlite3_prepare_v2(db, q->text, (int)q->len, &st, NULL), SQLITE_OK);
+    bind_query(st, q);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        c.rows++;
+    c.vm_steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
+    c.fullscan_steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+    c.sorts = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_SORT, 0);
+    sqlite3_finalize(st);
+    return c;
+}
+
+struct shape {
+    const char *what;
+    const char *filter;  /* test_store_ast.h notation, or NULL */
+    const char *orderby; /* "displayName" or "" */
+    const char *cursor;  /* NULL: the first page */
+    int64_t seq;
+    const char *index; /* the index the plan must use */
+};
+
+static const struct shape shapes[] = {
+    {"partnerState eq 'enabled' by displayName", "(eq partnerState #2)", "displayName", NULL, 0,
+     "partners_tenant_state_name (tenant=? AND partner_state=?)"},
+    {"partnerState eq 'enabled' by displayName, after a cursor", "(eq partnerState #2)",
+     "displayName", "'partner 0500000'", 500000,
+     "partners_tenant_state_name (tenant=? AND partner_state=? AND display_name>?)"},
+    {"by displayName, after a cursor", NULL, "displayName", "'partner 0500000'", 1,
+     "partners_tenant_name (tenant=? AND display_name>?)"},
+    {"startswith(displayName,'partner 05') by displayName", "(startswith displayName 'partner 05')",
+     "displayName", NULL, 0, "partners_tenant_name (tenant=? AND display_name>? AND display_name<?)"},
+    {"by lastHeartbeatDateTime, after a cursor", NULL, "lastHeartbeatDateTime",
+     "@630000000005000000", 500000, "partners_tenant_heartbeat (tenant=? AND last_heartbeat_ticks>?)"},
+    {"no $orderby, after a cursor", NULL, "", "", 500000, "partners_tenant_seq (tenant=? AND seq>?)"},
+    {"id eq", "(eq id '0007a120-0000-4000-8000-00000007a120')", "", NULL, 0,
+     "sqlite_autoindex_partners_1 (tenant=? AND id=?)"},
+};
+
+static void shape_query(struct arena *a, const char *columns, const char *tenant,
+                        const struct shape *sh, struct sql_query *q)
+{
+    static struct odata_orderby ob[ODATA_MAX_ORDERBY];
+    static struct store_cursor after;
+    struct store_list_req req = {.orderby = ob, .limit = PAGE};
+    struct cmp_error err = {0};
+
+    req.orderby_count = ast_orderby(sh->orderby, ob);
+    req.filter = sh->filter ? ast_parse(a, sh->filter) : NULL;
+    if (sh->cursor) {
+        ast_cursor(a, sh->cursor, sh->seq, &after);
+        req.after = &after;
+    }
+    assert_int_equal(sql_partner_list(a, &sql_dialect_sqlite, columns, tenant, &req, q, &err), 0);
+}
+
+/* Every shape: an index seek, no scan and no sort, and as much work at 1M rows as at 10k. */
+static void check_plans(struct fixture *f, sqlite3 *db, const char *columns)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        struct sql_query q;
+        struct counted big;
+        struct counted small;
+        char plan[2048];
+        shape_query(f->arena, columns, BIG_TENANT, &shapes[i], &q);
+        query_plan(db, &q, plan, sizeof plan);
+        big = run_counted(db, &q);
+        shape_query(f->arena, columns, SMALL_TENANT, &shapes[i], &q);
+        small = run_counted(db, &q);
+        printf("plan %-55s %s\n     rows %zu, VM steps %d at 1M, %d at 10k\n", shapes[i].what,
+               plan, big.rows, big.vm_steps, small.vm_steps);
+        if (!strstr(plan, shapes[i].index) || strstr(plan, "SCAN") || strstr(plan, "TEMP B-TREE"))
+            fail_msg("%s: plan %s", shapes[i].what, plan);
+        assert_int_equal(big.fullscan_steps, 0);
+        assert_int_equal(big.sorts, 0);
+        assert_true(big.rows == PAGE + 1 || (big.rows == 1 && small.rows <= 1));
+        /* About the same work for a page of 1,000,000 rows as for one of 10,000. */
+        assert_true(big.vm_steps < 2 * small.vm_steps + 1000);
+        assert_true(big.vm_steps < 200 * (PAGE + 1));
+    }
+}
+
+/* The process's resident set in kB (/proc/self/status VmRSS). */
+static long rss_kb(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+
+    assert_non_null(fp);
+    while (fgets(line, sizeof line, fp))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    fclose(fp);
+    assert_true(kb > 0);
+    return kb;
+}
+
+struct walked {
+    double ms_per_page;
+    long rss_growth_kb;
+};
+
+/*
+ * Page through `tenant`'s enabled partners by displayName through the store, one arena per page
+ * as a request has, the cursor carried from page to page as a $skiptoken would carry it.
+ */
+static struct walked walk_pages(struct fixture *f, const char *tenant, size_t pages)
+{
+    static char name[64];
+    struct odata_orderby by_name = {&graph_partner_props[GRAPH_P_DISPLAY_NAME], false};
+    struct store_list_req req = {.orderby = &by_name, .orderby_count = 1, .limit = PAGE};
+    struct store_cursor after;
+    struct timespec t0;
+    struct timespec t1;
+    struct walked w = {0, 0};
+    long rss0 = 0;
+    size_t i;
+
+    req.filter = ast_parse(f->arena, "(eq partnerState #2)");
+    for (i = 0; i <= pages; i++) {
+        struct arena *a = arena_new(0);
+        struct store_page page;
+        assert_non_null(a);
+        if (i == 1) { /* the first page warms the caches */
+            rss0 = rss_kb();
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+        }
+        assert_int_equal(store_partner_list(f->store, tenant, &req, a, &page, &f->err), 0);
+        assert_int_equal(page.n, PAGE);
+        assert_true(page.more);
+        after = page.last;
+        if (after.keys[0].type == ODATA_V_STRING) { /* its text lives in the page's arena */
+            snprintf(name, sizeof name, "%s", after.keys[0].u.s.p);
+            after.keys[0].u.s.p = name;
+        }
+        req.after = &after;
+        arena_free(a);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    w.ms_per_page = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / (double)pages;
+    w.rss_growth_kb = rss_kb() - rss0;
+    return w;
+}
+
+static void test_store_big_tenant_pages_read_only_the_page(void **state)
+{
+    struct fixture *f = *state;
+    struct walked small;
+    struct walked big;
+    struct buf columns;
+    uint64_t h0;
+    uint64_t m0;
+    uint64_t hits;
+    uint64_t misses;
+    sqlite3 *db;
+
+    load_big(f);
+    buf_init(&columns, 4096);
+    assert_int_equal(store__sqlite_value_columns(&columns, ""), 0);
+    assert_int_equal(buf_puts(&columns, "seq, id"), 0);
+    db = raw_open(f->db);
+    check_plans(f, db, columns.data);
+    sqlite3_close(db);
+    buf_fini(&columns);
+
+    store__sqlite_cache_stats(f->store, &h0, &m0);
+    small = walk_pages(f, SMALL_TENANT, 15);
+    big = walk_pages(f, BIG_TENANT, 15);
+    store__sqlite_cache_stats(f->store, &hits, &misses);
+    printf("big: a page of %d enabled partners by displayName: %.2f ms at 10k, %.2f ms at 1M; RSS "
+           "%+ld kB at 10k, %+ld kB at 1M over 15 pages\n",
+           PAGE, small.ms_per_page, big.ms_per_page, small.rss_growth_kb, big.rss_growth_kb);
+    /* Two shapes (first page, then after a cursor), each prepared once per connection. */
+    assert_true(misses - m0 <= 2);
+    assert_true(hits - h0 >= 30);
+    /* Memory stays flat as the table grows (slack for the allocator and the sanitizers). */
+    assert_true(big.rss_growth_kb < small.rss_growth_kb + 16 * 1024);
+    assert_true(big.ms_per_page < 1000.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +750,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_refuses_a_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_locked_database_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_damaged_row_is_a_store_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_statement_cache_reuses_and_evicts, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_big_tenant_pages_read_only_the_page, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
