@@ -107,8 +107,8 @@ static int read_cursor(struct api_request *r, const struct odata_query *q, const
     return 0;
 }
 
-static int make_next_link(struct api_request *r, const char *binding,
-                          const struct store_page *page, const char **out)
+static int make_next_link(struct api_request *r, const char *binding, const struct store_page *page,
+                          const char **out)
 {
     struct odata_position pos;
     char *token;
@@ -165,8 +165,8 @@ int partners_list(struct api_request *r)
     int64_t count = -1;
     int rc;
 
-    rc = odata_query_parse(r->arena, r->version, ODATA_FOR_LIST, r->query, r->query_len, &q,
-                           r->err);
+    rc =
+        odata_query_parse(r->arena, r->version, ODATA_FOR_LIST, r->query, r->query_len, &q, r->err);
     if (rc)
         return rc;
     binding = odata_paging_binding(r->arena, r->tenant, r->version_name, &q);
@@ -213,8 +213,8 @@ int partners_get(struct api_request *r)
     struct graph_partner p;
     int rc;
 
-    rc = odata_query_parse(r->arena, r->version, ODATA_FOR_ITEM, r->query, r->query_len, &q,
-                           r->err);
+    rc =
+        odata_query_parse(r->arena, r->version, ODATA_FOR_ITEM, r->query, r->query_len, &q, r->err);
     if (rc)
         return rc;
     rc = store_partner_get(r->store, r->tenant, r->id, r->arena, &p, r->err);

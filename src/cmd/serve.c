@@ -12,8 +12,8 @@
 #include "auth/keys.h"
 #include "cmd/cmd.h"
 #include "core/err.h"
-#include "core/secret.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "http/server.h"
 #include "http/tls.h"
 #include "store/store.h"
@@ -56,18 +56,12 @@ struct serve_opts {
 static int parse(int argc, char **argv, struct serve_opts *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},
-        {"public-url", required_argument, NULL, 'p'},
-        {"tls-cert", required_argument, NULL, 'c'},
-        {"tls-key", required_argument, NULL, 'k'},
-        {"jwks", required_argument, NULL, 'j'},
-        {"tenants", required_argument, NULL, 't'},
-        {"threads", required_argument, NULL, 'n'},
-        {"cloud", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
-        {"page-size", required_argument, NULL, 'P'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},       {"listen", required_argument, NULL, 'l'},
+        {"public-url", required_argument, NULL, 'p'}, {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'k'},    {"jwks", required_argument, NULL, 'j'},
+        {"tenants", required_argument, NULL, 't'},    {"threads", required_argument, NULL, 'n'},
+        {"cloud", required_argument, NULL, 'C'},      {"help", no_argument, NULL, 'h'},
+        {"page-size", required_argument, NULL, 'P'},  {NULL, 0, NULL, 0},
     };
     int ch;
 

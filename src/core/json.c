@@ -291,14 +291,16 @@ static bool has_lone_surrogate(const char *p, size_t n)
 int json_parse(struct arena *a, const char *p, size_t n, int code, struct json_value **out,
                struct cmp_error *err)
 {
-    struct ctx *c = arena_calloc(a, 1, sizeof *c);
+    /* The builder's state lives on the stack: a request that reads back many stored documents
+     * (a page of partners) must not leave one parser context per document in its arena. */
+    struct ctx state;
+    struct ctx *c = &state;
     yajl_handle h;
     yajl_status st;
     size_t at;
     int rc = 0;
 
-    if (!c)
-        return cmp_error_set(err, CMP_ENOMEM, NULL);
+    memset(c, 0, sizeof *c);
     if (has_lone_surrogate(p, n))
         return cmp_error_set(err, code, "Invalid JSON: a string contains a lone UTF-16 surrogate.");
     c->a = a;

@@ -20,9 +20,9 @@ static int read_exact(const char *path, unsigned char *out, size_t len, struct c
     ssize_t got;
 
     if (fd < 0)
-        return errno == ENOENT ? CMP_ENOTFOUND
-                               : cmp_error_set(err, CMP_EIO, "cannot read %s: %s", path,
-                                               strerror(errno));
+        return errno == ENOENT
+                   ? CMP_ENOTFOUND
+                   : cmp_error_set(err, CMP_EIO, "cannot read %s: %s", path, strerror(errno));
     if (fstat(fd, &st) || st.st_size != (off_t)len) {
         close(fd);
         return cmp_error_set(err, CMP_EIO, "%s is not a %zu-byte secret", path, len);
@@ -36,8 +36,7 @@ static int read_exact(const char *path, unsigned char *out, size_t len, struct c
     return 0;
 }
 
-int secret_load_or_create(const char *path, unsigned char *out, size_t len,
-                          struct cmp_error *err)
+int secret_load_or_create(const char *path, unsigned char *out, size_t len, struct cmp_error *err)
 {
     char tmp[4096];
     char suffix[UUID_STR_LEN + 1];

@@ -14,7 +14,6 @@ struct cmp_error;
  * process created meanwhile (the loser of such a race reads the winner's secret).  A file of the
  * wrong size is an error (CMP_EIO), never silently replaced.
  */
-int secret_load_or_create(const char *path, unsigned char *out, size_t len,
-                          struct cmp_error *err);
+int secret_load_or_create(const char *path, unsigned char *out, size_t len, struct cmp_error *err);
 
 #endif

@@ -39,7 +39,7 @@ struct route_match {
     enum route_target target;
     enum graph_version version;
     const char *version_name;
-    const char *id; /* lowercased key, arena-owned; NULL unless ROUTE_ITEM */
+    const char *id;     /* lowercased key, arena-owned; NULL unless ROUTE_ITEM */
     bool public_target; /* served without a token, whatever the method ($metadata, service doc) */
 };
 

@@ -10,11 +10,11 @@
 #ifndef CMP_ODATA_ODATA_H
 #define CMP_ODATA_ODATA_H
 
-#include "graph/model.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "graph/model.h"
 
 struct arena;
 struct cmp_error;
@@ -29,20 +29,20 @@ struct cmp_error;
 /* ---- $filter AST ---- */
 
 enum odata_kind {
-    ODATA_AND,   /* left and right */
-    ODATA_OR,    /* left or right */
-    ODATA_NOT,   /* not left */
-    ODATA_CMP,   /* operand(left) op literal(right); the parser normalises 'lit op prop'.
-                    Ordering operators apply to every type (strings ordinal, enums by member
-                    value, false < true); a null literal only under eq/ne */
-    ODATA_IN,    /* operand(left) in (items): 1..ODATA_MAX_IN_ITEMS literals, null allowed
-                    when the operand is nullable */
-    ODATA_FUNC,  /* func(operand(left), literal(right)) : startswith, endswith, contains;
-                    the operand is Edm.String and the literal a (non-null) string */
-    ODATA_ANY,   /* collection/any(var: pred); pred NULL for any() (collection not empty) */
-    ODATA_ALL,   /* collection/all(var: pred) */
-    ODATA_BOOL,  /* a Boolean operand used as a predicate: iosOnboarded, a/…/x eq true */
-    ODATA_CONST, /* true or false as a whole predicate (value in lit.u.b) */
+    ODATA_AND,     /* left and right */
+    ODATA_OR,      /* left or right */
+    ODATA_NOT,     /* not left */
+    ODATA_CMP,     /* operand(left) op literal(right); the parser normalises 'lit op prop'.
+                      Ordering operators apply to every type (strings ordinal, enums by member
+                      value, false < true); a null literal only under eq/ne */
+    ODATA_IN,      /* operand(left) in (items): 1..ODATA_MAX_IN_ITEMS literals, null allowed
+                      when the operand is nullable */
+    ODATA_FUNC,    /* func(operand(left), literal(right)) : startswith, endswith, contains;
+                      the operand is Edm.String and the literal a (non-null) string */
+    ODATA_ANY,     /* collection/any(var: pred); pred NULL for any() (collection not empty) */
+    ODATA_ALL,     /* collection/all(var: pred) */
+    ODATA_BOOL,    /* a Boolean operand used as a predicate: iosOnboarded, a/…/x eq true */
+    ODATA_CONST,   /* true or false as a whole predicate (value in lit.u.b) */
     ODATA_OPERAND, /* a property of the entity, or a member of the lambda variable */
     ODATA_LITERAL
 };
@@ -53,11 +53,11 @@ enum odata_func { ODATA_STARTSWITH, ODATA_ENDSWITH, ODATA_CONTAINS };
 
 /* The members of an assignment target that a lambda may read (a/target/<cast>/<member>). */
 enum odata_target_member {
-    ODATA_TM_NONE,        /* an entity property, not a lambda member */
-    ODATA_TM_GROUP_ID,    /* groupId (groupAssignmentTarget and exclusionGroupAssignmentTarget) */
+    ODATA_TM_NONE,          /* an entity property, not a lambda member */
+    ODATA_TM_GROUP_ID,      /* groupId (groupAssignmentTarget and exclusionGroupAssignmentTarget) */
     ODATA_TM_COLLECTION_ID, /* collectionId (configurationManagerCollectionAssignmentTarget) */
-    ODATA_TM_FILTER_ID,   /* beta deviceAndAppManagementAssignmentFilterId */
-    ODATA_TM_FILTER_TYPE  /* beta deviceAndAppManagementAssignmentFilterType */
+    ODATA_TM_FILTER_ID,     /* beta deviceAndAppManagementAssignmentFilterId */
+    ODATA_TM_FILTER_TYPE    /* beta deviceAndAppManagementAssignmentFilterType */
 };
 
 enum odata_vtype {
@@ -88,8 +88,8 @@ struct odata_expr {
     /* ODATA_AND / OR / NOT / CMP / IN / FUNC / BOOL */
     struct odata_expr *left;
     struct odata_expr *right;
-    enum odata_op op;     /* CMP */
-    enum odata_func func; /* FUNC */
+    enum odata_op op;          /* CMP */
+    enum odata_func func;      /* FUNC */
     struct odata_expr **items; /* IN: literals */
     size_t item_count;
 
@@ -123,9 +123,9 @@ int odata_filter_parse(struct arena *a, enum graph_version v, const char *src, s
 /* ---- the whole query string ---- */
 
 enum odata_target {
-    ODATA_FOR_LIST,  /* GET collection: every option */
-    ODATA_FOR_ITEM,  /* GET item: $select (and $format) */
-    ODATA_FOR_COUNT  /* GET /$count: $filter (and $format) */
+    ODATA_FOR_LIST, /* GET collection: every option */
+    ODATA_FOR_ITEM, /* GET item: $select (and $format) */
+    ODATA_FOR_COUNT /* GET /$count: $filter (and $format) */
 };
 
 struct odata_orderby {

@@ -31,16 +31,17 @@ static int invalid(struct cmp_error *err)
 const char *odata_paging_binding(struct arena *a, const char *tenant, const char *version,
                                  const struct odata_query *q)
 {
-    return arena_sprintf(a, "cmpd-skiptoken\n%s\n%s\nfilter=%s\norderby=%s\nselect=%s\ntop=%lld\n"
-                            "count=%d\n",
+    return arena_sprintf(a,
+                         "cmpd-skiptoken\n%s\n%s\nfilter=%s\norderby=%s\nselect=%s\ntop=%lld\n"
+                         "count=%d\n",
                          tenant, version, q->filter_text ? q->filter_text : "",
                          q->orderby_text ? q->orderby_text : "",
                          q->select_text ? q->select_text : "", (long long)q->top, q->count);
 }
 
 /* The MAC of body || binding (HMAC-SHA256, truncated).  0, or -1 if it cannot be computed. */
-static int mac(const unsigned char *key, const unsigned char *body, size_t n,
-                const char *binding, unsigned char out[MAC_LEN])
+static int mac(const unsigned char *key, const unsigned char *body, size_t n, const char *binding,
+               unsigned char out[MAC_LEN])
 {
     unsigned char full[EVP_MAX_MD_SIZE];
     unsigned int full_len = 0;
@@ -207,8 +208,8 @@ int odata_skiptoken_read(struct arena *a, const unsigned char key[ODATA_PAGING_K
         return invalid(err);
     body_len = raw_len - MAC_LEN;
     /* Authenticate before reading anything else out of the token. */
-    if (mac(key, raw, body_len, binding, tag) || CRYPTO_memcmp(tag, raw + body_len, MAC_LEN) != 0 || raw[0] != TOKEN_FORMAT ||
-        raw[9] > ODATA_MAX_ORDERBY)
+    if (mac(key, raw, body_len, binding, tag) || CRYPTO_memcmp(tag, raw + body_len, MAC_LEN) != 0 ||
+        raw[0] != TOKEN_FORMAT || raw[9] > ODATA_MAX_ORDERBY)
         return invalid(err);
     memset(out, 0, sizeof *out);
     out->seq = (int64_t)get_u64(raw + 1);

@@ -9,10 +9,10 @@
 #ifndef CMP_ODATA_PAGING_H
 #define CMP_ODATA_PAGING_H
 
-#include "odata/odata.h"
-
 #include <stddef.h>
 #include <stdint.h>
+
+#include "odata/odata.h"
 
 struct arena;
 struct cmp_error;

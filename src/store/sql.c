@@ -41,7 +41,7 @@ static const char *const member_keys[] = {
 };
 
 static const char *const cmp_ops[] = {
-    [ODATA_EQ] = " = ", [ODATA_NE] = " <> ", [ODATA_GT] = " > ",
+    [ODATA_EQ] = " = ",  [ODATA_NE] = " <> ", [ODATA_GT] = " > ",
     [ODATA_GE] = " >= ", [ODATA_LT] = " < ",  [ODATA_LE] = " <= ",
 };
 
@@ -231,7 +231,7 @@ static void cmp_operand(struct sql__b *b, const struct odata_expr *x, bool ordin
     for (i = 0; i < graph_enum_filter_type.count; i++) {
         sql__put(b, " WHEN ");
         put_model_literal(b, graph_enum_filter_type.members[i]);
-        if (buf_printf(&b->text, " THEN %zu", i))
+        if (!b->rc && buf_printf(&b->text, " THEN %zu", i))
             sql__fail(b, CMP_EBADQUERY);
     }
     sql__put(b, " END");
@@ -426,8 +426,7 @@ static bool key_fits(const struct graph_prop *p, const struct odata_value *v)
 {
     switch (p->type) {
     case EDM_STRING:
-        return v->type == ODATA_V_STRING ||
-               (v->type == ODATA_V_NULL && !(p->flags & PROP_NONNULL));
+        return v->type == ODATA_V_STRING || (v->type == ODATA_V_NULL && !(p->flags & PROP_NONNULL));
     case EDM_DATETIMEOFFSET:
         return v->type == ODATA_V_DATETIME;
     case EDM_ENUM:
@@ -676,8 +675,7 @@ int sql_partner_list(struct arena *a, const struct sql_dialect *d, const char *c
 }
 
 int sql_partner_count(struct arena *a, const struct sql_dialect *d, const char *tenant,
-                      const struct odata_expr *filter, struct sql_query *out,
-                      struct cmp_error *err)
+                      const struct odata_expr *filter, struct sql_query *out, struct cmp_error *err)
 {
     struct sql__b b;
 

@@ -75,8 +75,7 @@ static char *prefix_successor(struct sql__b *b, const char *s, size_t n, size_t 
     return succ;
 }
 
-static void sqlite_startswith(struct sql__b *b, const struct odata_expr *x, const char *s,
-                              size_t n)
+static void sqlite_startswith(struct sql__b *b, const struct odata_expr *x, const char *s, size_t n)
 {
     size_t k = sql__add_text(b, s, n);
     size_t len = 0;

@@ -36,7 +36,7 @@ struct sql_dialect {
     const char *int_cast;  /* after an integer placeholder: "" or "::bigint" */
     const char *true_lit;  /* Boolean columns and constant predicates */
     const char *false_lit;
-    bool nulls_clause; /* write NULLS FIRST / NULLS LAST on nullable keys (not the default) */
+    bool nulls_clause;      /* write NULLS FIRST / NULLS LAST on nullable keys (not the default) */
     const char *each_open;  /* "json_each(" <column> each_close: one row per array element, */
     const char *each_close; /* its JSON in column `value` */
     const char *len_open;   /* the number of elements of an array column */

@@ -39,12 +39,12 @@ struct store_cursor {
 
 /* One page of a listing. */
 struct store_list_req {
-    const struct odata_expr *filter;       /* NULL: every row of the tenant */
-    const struct odata_orderby *orderby;   /* may be NULL when orderby_count is 0 */
+    const struct odata_expr *filter;     /* NULL: every row of the tenant */
+    const struct odata_orderby *orderby; /* may be NULL when orderby_count is 0 */
     size_t orderby_count;
-    size_t limit;                          /* at most this many items */
-    int64_t skip;                          /* rows to skip first (only without `after`) */
-    const struct store_cursor *after;      /* NULL: from the start */
+    size_t limit;                     /* at most this many items */
+    int64_t skip;                     /* rows to skip first (only without `after`) */
+    const struct store_cursor *after; /* NULL: from the start */
 };
 
 struct store_page {

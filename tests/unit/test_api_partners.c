@@ -285,8 +285,8 @@ static void test_next_link_is_bound_to_tenant_and_query(void **state)
 static void test_invalid_query_options_are_refused(void **state)
 {
     struct fixture *f = *state;
-    const char *queries[] = {"$search=x", "$expand=target", "$skiptoken=!!", "$skiptoken=eA",
-                             "$top=-1", "$filter=nope eq 1", "$top=1&$top=2"};
+    const char *queries[] = {"$search=x", "$expand=target",    "$skiptoken=!!", "$skiptoken=eA",
+                             "$top=-1",   "$filter=nope eq 1", "$top=1&$top=2"};
     size_t i;
 
     for (i = 0; i < sizeof queries / sizeof *queries; i++) {
@@ -327,8 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_pages_with_next_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_link_is_bound_to_tenant_and_query, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_query_options_are_refused, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_query_options_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_admission, setup, teardown),
     };
 

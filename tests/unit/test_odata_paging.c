@@ -108,8 +108,13 @@ static void test_skiptoken_is_bound_to_binding_and_key(void **state)
 
 static void test_skiptoken_refuses_garbage(void **state)
 {
-    static const char *const bad[] = {"", "x", "!!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                                      "s1", "%27", "eyJhbGciOiJub25lIn0"};
+    static const char *const bad[] = {"",
+                                      "x",
+                                      "!!!!",
+                                      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                      "s1",
+                                      "%27",
+                                      "eyJhbGciOiJub25lIn0"};
     struct arena *a = arena_new(0);
     struct odata_position out;
     size_t i;

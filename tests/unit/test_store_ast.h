@@ -7,11 +7,19 @@
  *   (and A B) (or A B) (not A) (bool X) true false (any coll [A]) (all coll A)
  * Operands: a property name (beta), or a/[<targetType>/]groupId|collectionId|filterId|filterType.
  * Values: 'text' ('' for a quote), null, true, false, @ticks (DateTimeOffset), #n (enum member).
- * $orderby: "displayName,-partnerState" ('-' for desc).  Include after cmocka.h.
+ * $orderby: "displayName,-partnerState" ('-' for desc).
+ *
+ * ast_eval() evaluates an AST on a partner the way OData does (graph-conventions.md 4-5), written
+ * independently of store/sql.c so the store's answers can be checked against it: null equals
+ * only null and orders against nothing; a lambda member reads as null on a target type that lacks
+ * it or that its cast does not match (odata/odata.h).
  */
 #ifndef CMP_TEST_STORE_AST_H
 #define CMP_TEST_STORE_AST_H
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +28,9 @@
 #include "graph/model.h"
 #include "odata/odata.h"
 #include "store/store.h"
+
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
+#include <cmocka.h>
 
 struct ast_rd {
     struct arena *a;
@@ -259,6 +270,204 @@ static inline void ast_cursor(struct arena *a, const char *s, int64_t seq, struc
     for (ast_skip_ws(&r); *r.s; ast_skip_ws(&r))
         c->keys[c->key_count++] = ast_value(&r)->lit;
     c->seq = seq;
+}
+
+/* ---- evaluating an AST in C, as OData defines it ---- */
+
+enum ast_vkind { AST_NULL, AST_STR, AST_INT };
+
+struct ast_val {
+    enum ast_vkind kind;
+    const char *s;
+    int64_t i;
+};
+
+static inline struct ast_val ast_v_str(const char *s)
+{
+    struct ast_val v = {s ? AST_STR : AST_NULL, s, 0};
+    return v;
+}
+
+static inline struct ast_val ast_v_int(int64_t i)
+{
+    struct ast_val v = {AST_INT, NULL, i};
+    return v;
+}
+
+static inline struct ast_val ast_prop_val(const struct graph_partner *p,
+                                          const struct graph_prop *prop)
+{
+    const void *f = (const char *)p + prop->offset;
+
+    switch (prop->type) {
+    case EDM_STRING:
+        return ast_v_str(prop->id == GRAPH_P_ID ? p->id : *(const char *const *)f);
+    case EDM_DATETIMEOFFSET:
+        return ast_v_int(p->last_heartbeat_ticks);
+    case EDM_ENUM:
+        return ast_v_int(*(const int *)f);
+    case EDM_BOOLEAN:
+        return ast_v_int(*(const bool *)f);
+    case EDM_ASSIGNMENTS:
+        break;
+    }
+    fail();
+    return ast_v_int(0);
+}
+
+static inline struct ast_val ast_lit_val(const struct odata_value *v)
+{
+    switch (v->type) {
+    case ODATA_V_NULL:
+        return ast_v_str(NULL);
+    case ODATA_V_STRING:
+        return ast_v_str(v->u.s.p);
+    case ODATA_V_BOOL:
+        return ast_v_int(v->u.b);
+    case ODATA_V_DATETIME:
+        return ast_v_int(v->u.ticks);
+    case ODATA_V_ENUM:
+        return ast_v_int(v->u.i);
+    }
+    fail();
+    return ast_v_int(0);
+}
+
+/* Does member operand x exist on element `as` (its target type, and the cast matches)? */
+static inline bool ast_applies(const struct odata_expr *x, const struct graph_assignment *as)
+{
+    const char *id_prop = graph_target_types[as->kind].id_prop;
+
+    if (x->cast >= 0 && !((int)as->kind == x->cast || (x->cast == GRAPH_TARGET_GROUP &&
+                                                       as->kind == GRAPH_TARGET_EXCLUSION_GROUP)))
+        return false;
+    switch (x->member) {
+    case ODATA_TM_GROUP_ID:
+        return id_prop && strcmp(id_prop, "groupId") == 0;
+    case ODATA_TM_COLLECTION_ID:
+        return id_prop && strcmp(id_prop, "collectionId") == 0;
+    default:
+        return true;
+    }
+}
+
+static inline struct ast_val ast_operand_val(const struct odata_expr *x,
+                                             const struct graph_partner *p,
+                                             const struct graph_assignment *as)
+{
+    if (x->member == ODATA_TM_NONE)
+        return ast_prop_val(p, x->prop);
+    if (x->member == ODATA_TM_FILTER_ID)
+        return ast_v_str(as->filter_id);
+    if (x->member == ODATA_TM_FILTER_TYPE)
+        return ast_v_int(as->filter_type);
+    return ast_v_str(as->target_id);
+}
+
+/* OData comparison: null equals only null, and is neither greater nor less than anything. */
+static inline bool ast_compare(enum odata_op op, struct ast_val a, struct ast_val b)
+{
+    int c;
+
+    if (a.kind == AST_NULL || b.kind == AST_NULL) {
+        if (op == ODATA_EQ)
+            return a.kind == b.kind;
+        return op == ODATA_NE && a.kind != b.kind;
+    }
+    c = a.kind == AST_STR ? strcmp(a.s, b.s) : (a.i > b.i) - (a.i < b.i);
+    switch (op) {
+    case ODATA_EQ:
+        return c == 0;
+    case ODATA_NE:
+        return c != 0;
+    case ODATA_GT:
+        return c > 0;
+    case ODATA_GE:
+        return c >= 0;
+    case ODATA_LT:
+        return c < 0;
+    case ODATA_LE:
+        return c <= 0;
+    }
+    return false;
+}
+
+static inline bool ast_call(enum odata_func fn, const char *s, const char *arg)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(arg);
+
+    switch (fn) {
+    case ODATA_STARTSWITH:
+        return strncmp(s, arg, m) == 0;
+    case ODATA_ENDSWITH:
+        return n >= m && memcmp(s + n - m, arg, m) == 0;
+    case ODATA_CONTAINS:
+        return strstr(s, arg) != NULL;
+    }
+    return false;
+}
+
+static inline bool ast_eval(const struct odata_expr *e, const struct graph_partner *p,
+                            const struct graph_assignment *as);
+
+static inline bool ast_eval_leaf(const struct odata_expr *e, const struct graph_partner *p,
+                                 const struct graph_assignment *as)
+{
+    struct ast_val x;
+    size_t i;
+
+    /* A member the target lacks (or a failed cast) reads as null. */
+    if (e->left->member != ODATA_TM_NONE && !ast_applies(e->left, as))
+        x = ast_v_str(NULL);
+    else
+        x = ast_operand_val(e->left, p, as);
+    switch (e->kind) {
+    case ODATA_CMP:
+        return ast_compare(e->op, x, ast_lit_val(&e->right->lit));
+    case ODATA_IN:
+        for (i = 0; i < e->item_count; i++)
+            if (ast_compare(ODATA_EQ, x, ast_lit_val(&e->items[i]->lit)))
+                return true;
+        return false;
+    case ODATA_FUNC:
+        return x.kind == AST_STR && ast_call(e->func, x.s, e->right->lit.u.s.p);
+    default:
+        return x.i != 0; /* ODATA_BOOL */
+    }
+}
+
+static inline bool ast_eval_lambda(const struct odata_expr *e, const struct graph_partner *p)
+{
+    const struct graph_assignments *l = (const void *)((const char *)p + e->collection->offset);
+    size_t i;
+
+    if (!e->pred)
+        return l->n > 0;
+    for (i = 0; i < l->n; i++)
+        if (ast_eval(e->pred, p, &l->items[i]) != (e->kind == ODATA_ALL))
+            return e->kind == ODATA_ANY;
+    return e->kind == ODATA_ALL;
+}
+
+static inline bool ast_eval(const struct odata_expr *e, const struct graph_partner *p,
+                            const struct graph_assignment *as)
+{
+    switch (e->kind) {
+    case ODATA_AND:
+        return ast_eval(e->left, p, as) && ast_eval(e->right, p, as);
+    case ODATA_OR:
+        return ast_eval(e->left, p, as) || ast_eval(e->right, p, as);
+    case ODATA_NOT:
+        return !ast_eval(e->left, p, as);
+    case ODATA_CONST:
+        return e->lit.u.b;
+    case ODATA_ANY:
+    case ODATA_ALL:
+        return ast_eval_lambda(e, p);
+    default:
+        return ast_eval_leaf(e, p, as);
+    }
 }
 
 #endif

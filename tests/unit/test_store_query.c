@@ -24,11 +24,7 @@
 #include "graph/model.h"
 #include "odata/odata.h"
 #include "store/store.h"
-
-/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
-#include <cmocka.h>
-
-#include "test_store_ast.h"
+#include "test_store_ast.h" /* which includes cmocka.h */
 
 #define ROWS 200
 #define NOISE 60
@@ -48,9 +44,9 @@ struct fixture {
     const char *location;
     struct store *store;
     struct arena *arena;
-    char tenant[UUID_STR_LEN + 1];   /* the data set */
-    char noise[UUID_STR_LEN + 1];    /* another tenant whose rows match everything */
-    struct row rows[MAX_ROWS];       /* rows[0..n) of `tenant` */
+    char tenant[UUID_STR_LEN + 1]; /* the data set */
+    char noise[UUID_STR_LEN + 1];  /* another tenant whose rows match everything */
+    struct row rows[MAX_ROWS];     /* rows[0..n) of `tenant` */
     size_t n;
     struct row noise_rows[NOISE];
     uint64_t rng;
@@ -78,7 +74,8 @@ static const char *const names[] = {
     "O'Brien",
     "Zeta",
     "zeta",
-    "\xc3\x9cnic\xc3\xb6" "de",
+    "\xc3\x9cnic\xc3\xb6"
+    "de",
     "\xc3\xbc",
     "\xe6\x97\xa5\xe6\x9c\xac",
     "M",
@@ -157,203 +154,6 @@ static void add_row(struct fixture *f, const char *tenant, struct row *r)
     assert_int_equal(store_partner_insert(f->store, tenant, &r->p, &f->err), 0);
 }
 
-/* ---- the evaluator ---- */
-
-enum vkind { V_NULL, V_STR, V_INT };
-
-struct val {
-    enum vkind kind;
-    const char *s;
-    int64_t i;
-};
-
-static struct val v_str(const char *s)
-{
-    struct val v = {s ? V_STR : V_NULL, s, 0};
-    return v;
-}
-
-static struct val v_int(int64_t i)
-{
-    struct val v = {V_INT, NULL, i};
-    return v;
-}
-
-static struct val prop_val(const struct graph_partner *p, const struct graph_prop *prop)
-{
-    const void *f = (const char *)p + prop->offset;
-
-    switch (prop->type) {
-    case EDM_STRING:
-        return v_str(prop->id == GRAPH_P_ID ? p->id : *(const char *const *)f);
-    case EDM_DATETIMEOFFSET:
-        return v_int(p->last_heartbeat_ticks);
-    case EDM_ENUM:
-        return v_int(*(const int *)f);
-    case EDM_BOOLEAN:
-        return v_int(*(const bool *)f);
-    case EDM_ASSIGNMENTS:
-        break;
-    }
-    fail();
-    return v_int(0);
-}
-
-static struct val lit_val(const struct odata_value *v)
-{
-    switch (v->type) {
-    case ODATA_V_NULL:
-        return v_str(NULL);
-    case ODATA_V_STRING:
-        return v_str(v->u.s.p);
-    case ODATA_V_BOOL:
-        return v_int(v->u.b);
-    case ODATA_V_DATETIME:
-        return v_int(v->u.ticks);
-    case ODATA_V_ENUM:
-        return v_int(v->u.i);
-    }
-    fail();
-    return v_int(0);
-}
-
-/* Does member operand x exist on element `as` (its target type, and the cast matches)? */
-static bool applies(const struct odata_expr *x, const struct graph_assignment *as)
-{
-    const char *id_prop = graph_target_types[as->kind].id_prop;
-
-    if (x->cast >= 0 && !((int)as->kind == x->cast ||
-                          (x->cast == GRAPH_TARGET_GROUP && as->kind == GRAPH_TARGET_EXCLUSION_GROUP)))
-        return false;
-    switch (x->member) {
-    case ODATA_TM_GROUP_ID:
-        return id_prop && strcmp(id_prop, "groupId") == 0;
-    case ODATA_TM_COLLECTION_ID:
-        return id_prop && strcmp(id_prop, "collectionId") == 0;
-    default:
-        return true;
-    }
-}
-
-static struct val operand_val(const struct odata_expr *x, const struct graph_partner *p,
-                              const struct graph_assignment *as)
-{
-    if (x->member == ODATA_TM_NONE)
-        return prop_val(p, x->prop);
-    if (x->member == ODATA_TM_FILTER_ID)
-        return v_str(as->filter_id);
-    if (x->member == ODATA_TM_FILTER_TYPE)
-        return v_int(as->filter_type);
-    return v_str(as->target_id);
-}
-
-/* OData comparison: null equals only null, and is neither greater nor less than anything. */
-static bool compare(enum odata_op op, struct val a, struct val b)
-{
-    int c;
-
-    if (a.kind == V_NULL || b.kind == V_NULL) {
-        if (op == ODATA_EQ)
-            return a.kind == b.kind;
-        return op == ODATA_NE && a.kind != b.kind;
-    }
-    c = a.kind == V_STR ? strcmp(a.s, b.s) : (a.i > b.i) - (a.i < b.i);
-    switch (op) {
-    case ODATA_EQ:
-        return c == 0;
-    case ODATA_NE:
-        return c != 0;
-    case ODATA_GT:
-        return c > 0;
-    case ODATA_GE:
-        return c >= 0;
-    case ODATA_LT:
-        return c < 0;
-    case ODATA_LE:
-        return c <= 0;
-    }
-    return false;
-}
-
-static bool call(enum odata_func fn, const char *s, const char *arg)
-{
-    size_t n = strlen(s);
-    size_t m = strlen(arg);
-
-    switch (fn) {
-    case ODATA_STARTSWITH:
-        return strncmp(s, arg, m) == 0;
-    case ODATA_ENDSWITH:
-        return n >= m && memcmp(s + n - m, arg, m) == 0;
-    case ODATA_CONTAINS:
-        return strstr(s, arg) != NULL;
-    }
-    return false;
-}
-
-static bool eval(const struct odata_expr *e, const struct graph_partner *p,
-                 const struct graph_assignment *as);
-
-static bool eval_leaf(const struct odata_expr *e, const struct graph_partner *p,
-                      const struct graph_assignment *as)
-{
-    struct val x;
-    size_t i;
-
-    /* A member the target lacks (or a failed cast) reads as null. */
-    if (e->left->member != ODATA_TM_NONE && !applies(e->left, as))
-        x = v_str(NULL);
-    else
-        x = operand_val(e->left, p, as);
-    switch (e->kind) {
-    case ODATA_CMP:
-        return compare(e->op, x, lit_val(&e->right->lit));
-    case ODATA_IN:
-        for (i = 0; i < e->item_count; i++)
-            if (compare(ODATA_EQ, x, lit_val(&e->items[i]->lit)))
-                return true;
-        return false;
-    case ODATA_FUNC:
-        return x.kind == V_STR && call(e->func, x.s, e->right->lit.u.s.p);
-    default:
-        return x.i != 0; /* ODATA_BOOL */
-    }
-}
-
-static bool eval_lambda(const struct odata_expr *e, const struct graph_partner *p)
-{
-    const struct graph_assignments *l =
-        (const void *)((const char *)p + e->collection->offset);
-    size_t i;
-
-    if (!e->pred)
-        return l->n > 0;
-    for (i = 0; i < l->n; i++)
-        if (eval(e->pred, p, &l->items[i]) != (e->kind == ODATA_ALL))
-            return e->kind == ODATA_ANY;
-    return e->kind == ODATA_ALL;
-}
-
-static bool eval(const struct odata_expr *e, const struct graph_partner *p,
-                 const struct graph_assignment *as)
-{
-    switch (e->kind) {
-    case ODATA_AND:
-        return eval(e->left, p, as) && eval(e->right, p, as);
-    case ODATA_OR:
-        return eval(e->left, p, as) || eval(e->right, p, as);
-    case ODATA_NOT:
-        return !eval(e->left, p, as);
-    case ODATA_CONST:
-        return e->lit.u.b;
-    case ODATA_ANY:
-    case ODATA_ALL:
-        return eval_lambda(e, p);
-    default:
-        return eval_leaf(e, p, as);
-    }
-}
-
 struct order {
     const struct odata_orderby *keys;
     size_t n;
@@ -365,12 +165,12 @@ static int order(const struct row *a, const struct row *b, const struct order *o
     size_t k;
 
     for (k = 0; k < o->n; k++) {
-        struct val x = prop_val(&a->p, o->keys[k].prop);
-        struct val y = prop_val(&b->p, o->keys[k].prop);
+        struct ast_val x = ast_prop_val(&a->p, o->keys[k].prop);
+        struct ast_val y = ast_prop_val(&b->p, o->keys[k].prop);
         int c;
-        if (x.kind == V_NULL || y.kind == V_NULL)
-            c = (x.kind != V_NULL) - (y.kind != V_NULL);
-        else if (x.kind == V_STR)
+        if (x.kind == AST_NULL || y.kind == AST_NULL)
+            c = (x.kind != AST_NULL) - (y.kind != AST_NULL);
+        else if (x.kind == AST_STR)
             c = strcmp(x.s, y.s);
         else
             c = (x.i > y.i) - (x.i < y.i);
@@ -394,7 +194,7 @@ static size_t expect(const struct row *rows, size_t n, const struct odata_expr *
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (!rows[i].deleted && (!filter || eval(filter, &rows[i].p, NULL)))
+        if (!rows[i].deleted && (!filter || ast_eval(filter, &rows[i].p, NULL)))
             out[m++] = &rows[i];
     qsort_r(out, m, sizeof *out, order_ptr, (void *)o);
     return m;
@@ -417,6 +217,7 @@ static const char *const orderbys[] = {
 };
 
 struct walk {
+    struct arena *a; /* owns the items seen; the caller frees it */
     const char *tenant;
     const struct odata_expr *filter;
     struct order order;
@@ -436,11 +237,11 @@ static void check_last(const struct store_page *page, const struct order *o)
         return;
     assert_int_equal(page->last.key_count, o->n);
     for (k = 0; k < o->n; k++) {
-        struct val v = prop_val(&page->items[page->n - 1], o->keys[k].prop);
+        struct ast_val v = ast_prop_val(&page->items[page->n - 1], o->keys[k].prop);
         const struct odata_value *c = &page->last.keys[k];
-        if (v.kind == V_NULL)
+        if (v.kind == AST_NULL)
             assert_int_equal(c->type, ODATA_V_NULL);
-        else if (v.kind == V_STR)
+        else if (v.kind == AST_STR)
             assert_string_equal(c->u.s.p, v.s);
         else if (c->type == ODATA_V_BOOL)
             assert_true((int64_t)c->u.b == v.i);
@@ -466,9 +267,10 @@ static void walk(struct fixture *f, struct walk *w)
     req.limit = w->limit;
     w->n = 0;
     w->pages = 0;
+    w->a = arena_new(0);
+    assert_non_null(w->a);
     do {
-        assert_int_equal(store_partner_list(f->store, w->tenant, &req, f->arena, &page, &f->err),
-                         0);
+        assert_int_equal(store_partner_list(f->store, w->tenant, &req, w->a, &page, &f->err), 0);
         assert_true(page.n <= w->limit);
         assert_true(page.more ? page.n == w->limit : true);
         check_last(&page, &w->order);
@@ -641,7 +443,8 @@ static const char *const filters[] = {
     "(any macOsEnrollmentAssignments (eq a/allDevicesAssignmentTarget/filterId 'f1'))",
     "(any macOsEnrollmentAssignments (eq a/filterId null))",
     "(any iosEnrollmentAssignments (and (startswith a/groupId 'g') (eq partnerState #2)))",
-    "(and (any iosEnrollmentAssignments (endswith a/groupId '1')) (all androidEnrollmentAssignments "
+    "(and (any iosEnrollmentAssignments (endswith a/groupId '1')) (all "
+    "androidEnrollmentAssignments "
     "(contains a/filterId 'f')))",
     "true",
     "false",
@@ -674,6 +477,7 @@ static void test_query_filters_and_orders_match_the_evaluation(void **state)
             snprintf(what, sizeof what, "%s by '%s'", filters[i], orderbys[k]);
             assert_same_ids(&w, want, n, what);
             assert_int_equal(w.pages, n / 13 + 1 - (n && n % 13 == 0));
+            arena_free(w.a);
         }
     }
 }
@@ -801,7 +605,7 @@ static void test_query_keyset_walk_sees_each_row_once_under_writes(void **state)
                 fail_msg("by '%s': item %zu out of order", orderbys[k], i);
         }
         for (i = 0; i < before; i++) {
-            if (!alive[i] || f->rows[i].deleted || (e && !eval(e, &f->rows[i].p, NULL)))
+            if (!alive[i] || f->rows[i].deleted || (e && !ast_eval(e, &f->rows[i].p, NULL)))
                 continue;
             throughout++;
             if (seen[i] != 1)
@@ -810,6 +614,7 @@ static void test_query_keyset_walk_sees_each_row_once_under_writes(void **state)
         }
         assert_true(throughout > 50);
         assert_true(w.pages > 10);
+        arena_free(w.a);
     }
 }
 
@@ -870,8 +675,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query_skip_then_cursor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_keyset_walk_sees_each_row_once_under_writes,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_query_tenant_isolation_under_filters, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_query_tenant_isolation_under_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_client_text_is_only_a_value, setup, teardown),
     };
 

@@ -3,8 +3,9 @@
  * text and parameters, in the SQLite and the PostgreSQL dialect.
  *
  * ASTs are built by hand (not by odata/filter.c) in the s-expression notation of
- * test_store_ast.h, so each case is one table row.  Parameters print as 'text' (bytes outside printable ASCII as \xNN), integers, NULL.
- * Every SQLite statement is also prepared against the real schema (store/sqlite migrations).
+ * test_store_ast.h, so each case is one table row.  Parameters print as 'text' (bytes outside
+ * printable ASCII as \xNN), integers, NULL. Every SQLite statement is also prepared against the
+ * real schema (store/sqlite migrations).
  */
 #include <setjmp.h>
 #include <sqlite3.h>
@@ -22,11 +23,7 @@
 #include "odata/odata.h"
 #include "store/sql.h"
 #include "store/store.h"
-
-/* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
-#include <cmocka.h>
-
-#include "test_store_ast.h"
+#include "test_store_ast.h" /* which includes cmocka.h */
 
 #define TENANT "T"
 
@@ -145,7 +142,8 @@ static int teardown(void **state)
 #define FT "deviceAndAppManagementAssignmentFilterType"
 #define FID "deviceAndAppManagementAssignmentFilterId"
 #define SQ_EACH(c) "EXISTS (SELECT 1 FROM json_each(p." c "_assignments) AS j WHERE "
-#define PG_EACH(c) "EXISTS (SELECT 1 FROM jsonb_array_elements(p." c "_assignments::jsonb) AS j WHERE "
+#define PG_EACH(c)                                                                                 \
+    "EXISTS (SELECT 1 FROM jsonb_array_elements(p." c "_assignments::jsonb) AS j WHERE "
 #define SQ_CASE(types, k) "CASE WHEN " SQ_TYPE " IN (" types ") THEN " SQ_M(k) " END"
 #define PG_CASE(types, k) "CASE WHEN " PG_TYPE " IN (" types ") THEN " PG_M(k) " END"
 #define SQ_GID SQ_CASE(T_GROUP ", " T_EXCL, "groupId")
@@ -162,8 +160,7 @@ static const struct filter_case {
     const char *params; /* after the tenant's; "sqlite | postgres" when they differ */
 } filter_cases[] = {
     /* comparisons: ordinal strings, nulls */
-    {"(eq displayName 'Contoso')", "p.display_name = ?2", "p.display_name = $2::text",
-     "'Contoso'"},
+    {"(eq displayName 'Contoso')", "p.display_name = ?2", "p.display_name = $2::text", "'Contoso'"},
     {"(ne displayName 'Contoso')", "(p.display_name IS NULL OR p.display_name <> ?2)",
      "(p.display_name IS NULL OR p.display_name <> $2::text)", "'Contoso'"},
     {"(eq displayName null)", "p.display_name IS NULL", "p.display_name IS NULL", ""},
@@ -171,8 +168,7 @@ static const struct filter_case {
     {"(gt displayName 'm')", "p.display_name > ?2", "p.display_name > $2::text", "'m'"},
     {"(ge displayName 'm')", "p.display_name >= ?2", "p.display_name >= $2::text", "'m'"},
     {"(lt displayName 'm')", "p.display_name < ?2", "p.display_name < $2::text", "'m'"},
-    {"(le displayName 'it''s')", "p.display_name <= ?2", "p.display_name <= $2::text",
-     "'it''s'"},
+    {"(le displayName 'it''s')", "p.display_name <= ?2", "p.display_name <= $2::text", "'it''s'"},
     /* a non-nullable column: ne needs no null test */
     {"(ne id 'x')", "p.id <> ?2", "p.id <> $2::text", "'x'"},
     {"(eq id 'x')", "p.id = ?2", "p.id = $2::text", "'x'"},
@@ -209,8 +205,7 @@ static const struct filter_case {
      "starts_with(p.display_name, $2::text)", "'Con', 'Coo' | 'Con'"},
     {"(startswith displayName '\xc3\xbc')", "(p.display_name >= ?2 AND p.display_name < ?3)",
      "starts_with(p.display_name, $2::text)", "'\\xc3\\xbc', '\\xc3\\xbd' | '\\xc3\\xbc'"},
-    {"(startswith displayName '')", "p.display_name IS NOT NULL", "p.display_name IS NOT NULL",
-     ""},
+    {"(startswith displayName '')", "p.display_name IS NOT NULL", "p.display_name IS NOT NULL", ""},
     {"(endswith displayName 'so')", "substr(p.display_name, -length(?2)) = ?2",
      "right(p.display_name, char_length($2::text)) = $2::text", "'so'"},
     {"(endswith id '')", "p.id IS NOT NULL", "p.id IS NOT NULL", ""},
@@ -257,7 +252,8 @@ static const struct filter_case {
      PG_EACH("ios") "((" PG_GID " IS NULL OR " PG_GID
                     " IN ($2::text)) AND p.partner_state = $3::bigint))",
      "'g', 2"},
-    {"(not (any iosEnrollmentAssignments))", "(json_array_length(p.ios_assignments) > 0) IS NOT TRUE",
+    {"(not (any iosEnrollmentAssignments))",
+     "(json_array_length(p.ios_assignments) > 0) IS NOT TRUE",
      "(jsonb_array_length(p.ios_assignments::jsonb) > 0) IS NOT TRUE", ""},
 };
 
@@ -459,8 +455,8 @@ static void check_order(struct fixture *f, const struct order_case *c, bool post
     char want[4096];
     char params[1024];
 
-    assert_int_equal(list(f, postgres ? &sql_dialect_postgres : &sql_dialect_sqlite, c, 10, &q, &err),
-                     0);
+    assert_int_equal(
+        list(f, postgres ? &sql_dialect_postgres : &sql_dialect_sqlite, c, 10, &q, &err), 0);
     snprintf(want, sizeof want, "SELECT * FROM partners AS p WHERE p.tenant = %s%s",
              postgres ? "$1::text" : "?1", postgres ? c->postgres : c->sqlite);
     if (strcmp(q.text, want) != 0)
@@ -576,7 +572,8 @@ static void test_sql_client_text_is_never_sql_text(void **state)
         "(contains displayName %s)",
         "(not (le displayName %s))",
         "(any iosEnrollmentAssignments (eq a/groupId %s))",
-        "(all macOsEnrollmentAssignments (contains a/configurationManagerCollectionAssignmentTarget/"
+        "(all macOsEnrollmentAssignments (contains "
+        "a/configurationManagerCollectionAssignmentTarget/"
         "collectionId %s))",
         "(any linuxEnrollmentAssignments (endswith a/filterId %s))",
     };

@@ -61,11 +61,11 @@ struct store__sqlite_cache {
 };
 
 struct sqlite_store {
-    struct store base; /* first: store.c sees this */
+    struct store base;  /* first: store.c sees this */
     struct sqlite3 *db; /* owned */
     struct sqlite3_stmt *st[ST_COUNT];
-    struct buf json;      /* scratch for one assignment collection being bound */
-    char *list_columns;   /* owned: the select list of a partner row (value columns, seq, id) */
+    struct buf json;    /* scratch for one assignment collection being bound */
+    char *list_columns; /* owned: the select list of a partner row (value columns, seq, id) */
     struct store__sqlite_cache cache;
 };
 

@@ -132,9 +132,9 @@ static int bind_params(struct sqlite_store *s, sqlite3_stmt *st, const struct sq
         const struct sql_param *p = &q->params[k];
         switch (p->type) {
         case SQL_PARAM_TEXT:
-            src = p->n > INT_MAX ? SQLITE_TOOBIG
-                                 : sqlite3_bind_text(st, (int)k + 1, p->s, (int)p->n,
-                                                     SQLITE_STATIC);
+            src = p->n > INT_MAX
+                      ? SQLITE_TOOBIG
+                      : sqlite3_bind_text(st, (int)k + 1, p->s, (int)p->n, SQLITE_STATIC);
             break;
         case SQL_PARAM_INT:
             src = sqlite3_bind_int64(st, (int)k + 1, p->i);

@@ -141,11 +141,19 @@ static int read_assignments(sqlite3_stmt *st, int col, struct arena *a,
                             struct cmp_error *err)
 {
     const char *text = (const char *)sqlite3_column_text(st, col);
+    size_t n = (size_t)sqlite3_column_bytes(st, col);
     struct cmp_error perr = {0};
 
     if (!text)
         return corrupt(prop->column, err);
-    if (graph_assignments_parse(a, text, (size_t)sqlite3_column_bytes(st, col), out, &perr)) {
+    if (n == 2 && text[0] == '[' && text[1] == ']') {
+        /* The common empty collection, exactly as graph_assignments_write() stores it: no parser
+         * (and none of the memory one takes) for it. */
+        out->items = NULL;
+        out->n = 0;
+        return 0;
+    }
+    if (graph_assignments_parse(a, text, n, out, &perr)) {
         /* graph_assignments_parse() has logged what is wrong with the text. */
         if (perr.code == CMP_ENOMEM)
             return cmp_error_set(err, CMP_ENOMEM, NULL);
@@ -193,8 +201,8 @@ static int read_prop(sqlite3_stmt *st, int *col, struct arena *a, const struct g
     return corrupt(prop->column, err);
 }
 
-int store__sqlite_read_row(sqlite3_stmt *st, struct arena *a, struct graph_partner *p,
-                           int64_t *seq, struct cmp_error *err)
+int store__sqlite_read_row(sqlite3_stmt *st, struct arena *a, struct graph_partner *p, int64_t *seq,
+                           struct cmp_error *err)
 {
     const char *id;
     size_t k;
