@@ -50,7 +50,8 @@ run_units() { # build dir, label
 
 run_e2e() { # binary, label
     local out="$log/e2e.$2" p f rc
-    CMPD_BIN="$PWD/$1" tests/e2e/run.sh >"$out" 2>&1
+    # Bounded: a hung run reports a failure instead of holding CI.
+    CMPD_BIN="$PWD/$1" timeout --kill-after=10 "${E2E_TIMEOUT:-1200}" tests/e2e/run.sh >"$out" 2>&1
     rc=$?
     cat "$out"
     p=$(grep -E '^# pass [0-9]+' "$out" | tail -1 | awk '{print $3}')

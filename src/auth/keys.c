@@ -33,6 +33,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -222,51 +223,6 @@ static int read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
-/* Create directory `path` with mode 0700 if missing; with `strict`, also narrow an existing one. */
-static int ensure_dir(const char *path, bool strict, struct cmp_error *err)
-{
-    struct stat st;
-
-    if (mkdir(path, 0700) && errno != EEXIST)
-        return cmp_error_set(err, CMP_EIO, "cannot create %s: %s", path, strerror(errno));
-    if (stat(path, &st) || !S_ISDIR(st.st_mode))
-        return cmp_error_set(err, CMP_EIO, "%s is not a directory", path);
-    if (strict && (st.st_mode & 077)) {
-        log_warn("keys: %s was accessible to others; setting mode 0700", path);
-        if (chmod(path, 0700))
-            return cmp_error_set(err, CMP_EIO, "cannot chmod %s: %s", path, strerror(errno));
-    }
-    return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Move `tmp` to `path` unless `path` exists.  0, or -1 with errno (EEXIST: someone was first). */
-static int place_noreplace(const char *tmp, const char *path)
-{
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
-        return -1;
-    /* File systems without RENAME_NOREPLACE: link(2) refuses to replace too. */
-    if (link(tmp, path))
-        return -1;
-    unlink(tmp);
-    return 0;
-}
-
 /*
  * Write `n` bytes as DIR/NAME, mode 0600, unless that file exists (then *existed is set and the
  * file is left alone).  Never visible half-written or with a wider mode.
@@ -274,44 +230,11 @@ static int place_noreplace(const char *tmp, const char *path)
 static int write_new_file(const char *dir, const char *name, const char *data, size_t n,
                           bool *existed, struct cmp_error *err)
 {
-    unsigned char r[8];
-    char tmp[PATH_MAX];
     char path[PATH_MAX];
-    int fd;
-    int len;
 
-    *existed = false;
-    if (random_bytes(r, sizeof r))
-        return cmp_error_set(err, CMP_EIO, "no randomness for a temporary file name");
-    len = snprintf(tmp, sizeof tmp, "%s/.%s.%02x%02x%02x%02x%02x%02x%02x%02x.tmp", dir, name, r[0],
-                   r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-    if (len < 0 || (size_t)len >= sizeof tmp ||
-        (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
         return cmp_error_set(err, CMP_EIO, "path too long: %s", dir);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return cmp_error_set(err, CMP_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    if (write_all(fd, data, n) || fsync(fd)) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return cmp_error_set(err, CMP_EIO, "cannot write %s: %s", tmp, strerror(e));
-    }
-    if (close(fd) || place_noreplace(tmp, path)) {
-        int e = errno;
-        unlink(tmp);
-        if (e == EEXIST) {
-            *existed = true;
-            return 0;
-        }
-        return cmp_error_set(err, CMP_EIO, "cannot create %s: %s", path, strerror(e));
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd); /* make the new name durable; best effort */
-        close(fd);
-    }
-    return 0;
+    return file_write_atomic(path, data, n, 0600, false, existed, err);
 }
 
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
@@ -414,9 +337,9 @@ static int load_local(struct auth_keys *k, const char *data_dir, struct cmp_erro
 
     if (!dir || !path)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
-    rc = ensure_dir(data_dir, false, err);
+    rc = file_ensure_dir(data_dir, false, err);
     if (!rc)
-        rc = ensure_dir(dir, true, err);
+        rc = file_ensure_dir(dir, true, err);
     if (!rc)
         rc = read_private_key(path, &pkey, &missing, err);
     if (!rc && missing)

@@ -1,17 +1,18 @@
 /*
  * cmd/util.c - small helpers the subcommands share.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 
 #include "cmd/cmd.h"
+#include "core/err.h"
+#include "core/file.h"
 
 int cmd_ensure_dir(const char *dir)
 {
-    if (mkdir(dir, 0700) && errno != EEXIST) {
-        fprintf(stderr, "cmpd: cannot create %s: %s\n", dir, strerror(errno));
+    struct cmp_error err = {0};
+
+    if (file_ensure_dir(dir, false, &err)) {
+        fprintf(stderr, "cmpd: %s\n", cmp_error_message(&err));
         return -1;
     }
     return 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/uuid.h"
 
 static int read_exact(const char *path, unsigned char *out, size_t len, struct cmp_error *err)
@@ -38,32 +39,16 @@ static int read_exact(const char *path, unsigned char *out, size_t len, struct c
 
 int secret_load_or_create(const char *path, unsigned char *out, size_t len, struct cmp_error *err)
 {
-    char tmp[4096];
-    char suffix[UUID_STR_LEN + 1];
-    int fd;
+    bool existed;
     int rc = read_exact(path, out, len, err);
 
     if (rc != CMP_ENOTFOUND)
         return rc;
-    if (uuid_v4(suffix) || random_bytes(out, len))
+    if (random_bytes(out, len))
         return cmp_error_set(err, CMP_EIO, "no randomness for %s", path);
-    if (snprintf(tmp, sizeof tmp, "%s.%s.tmp", path, suffix) >= (int)sizeof tmp)
-        return cmp_error_set(err, CMP_EIO, "path too long: %s", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return cmp_error_set(err, CMP_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    if (write(fd, out, len) != (ssize_t)len || fsync(fd)) {
-        close(fd);
-        unlink(tmp);
-        return cmp_error_set(err, CMP_EIO, "cannot write %s", tmp);
-    }
-    close(fd);
-    /* link() never replaces: if another process won the race, use its secret. */
-    if (link(tmp, path) && errno != EEXIST) {
-        int e = errno;
-        unlink(tmp);
-        return cmp_error_set(err, CMP_EIO, "cannot create %s: %s", path, strerror(e));
-    }
-    unlink(tmp);
+    /* Never replaces: if another process won the race, its secret is the one read back. */
+    rc = file_write_atomic(path, out, len, 0600, false, &existed, err);
+    if (rc)
+        return rc;
     return read_exact(path, out, len, err);
 }

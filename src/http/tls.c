@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "core/uuid.h"
 
@@ -80,20 +81,6 @@ static int paths_init(struct tls_paths *p, const char *dir)
 
 /* ---- files ---- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /*
  * Replace `path` atomically with `n` bytes: a temporary file opened O_CREAT|O_EXCL with `mode`
  * (so a key is never readable by others, not even briefly), written, fsync'd, renamed.
@@ -101,30 +88,7 @@ static int write_all(int fd, const char *p, size_t n)
 static int write_file(const char *path, const char *data, size_t n, mode_t mode,
                       struct cmp_error *err)
 {
-    unsigned char r[8];
-    char tmp[PATH_MAX + 32];
-    int fd;
-    int e;
-
-    if (random_bytes(r, sizeof r))
-        return cmp_error_set(err, CMP_EIO, "no randomness for a temporary file name");
-    snprintf(tmp, sizeof tmp, "%s.%02x%02x%02x%02x%02x%02x%02x%02x.tmp", path, r[0], r[1], r[2],
-             r[3], r[4], r[5], r[6], r[7]);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-    if (fd < 0)
-        return cmp_error_set(err, CMP_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    if (write_all(fd, data, n) || fsync(fd)) {
-        e = errno;
-        close(fd);
-        unlink(tmp);
-        return cmp_error_set(err, CMP_EIO, "cannot write %s: %s", tmp, strerror(e));
-    }
-    if (close(fd) || rename(tmp, path)) {
-        e = errno;
-        unlink(tmp);
-        return cmp_error_set(err, CMP_EIO, "cannot write %s: %s", path, strerror(e));
-    }
-    return 0;
+    return file_write_atomic(path, data, n, mode, true, NULL, err);
 }
 
 /* Write `cert` (then `chain`, if any) or the private key `key` as PEM to `path`. */

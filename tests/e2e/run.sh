@@ -20,7 +20,9 @@ fi
 # --test-concurrency exists from node 20.10 / 21; older runners pick their own file concurrency.
 args=(--test --test-reporter=tap)
 if node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=10)?0:1)'; then
-    args+=(--test-concurrency=2)
+    # Each test is bounded, and a file whose tests are done exits even if a handle lingers, so a
+    # stuck test fails instead of holding the run.
+    args+=(--test-concurrency=2 --test-timeout=120000 --test-force-exit)
 fi
 
 status=0
