@@ -259,7 +259,7 @@ int partners_update(struct api_request *r)
     if (rc)
         return rc;
     /* The key cannot change: an `id` in the body must name the same partner. */
-    if ((patch.present & GRAPH_PROP_BIT(GRAPH_P_ID)) && strcmp(patch.id, r->id) != 0) {
+    if (patch.present & GRAPH_PROP_BIT(GRAPH_P_ID)) {
         char lowered[sizeof patch.id];
         str_lower(lowered, patch.id, strlen(patch.id));
         if (strcmp(lowered, r->id) != 0)

@@ -3,6 +3,7 @@
  *
  * The registry is read on every request, so `cmpd tenant set` takes effect on a running server.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -23,8 +24,7 @@ int api_tenant_admit(struct store *s, const char *tenant, enum api_tenant_mode m
             return cmp_error_set(err, CMP_EFORBIDDEN,
                                  "The tenant '%s' is not registered with this service.", tenant);
         memset(&t, 0, sizeof t);
-        memcpy(t.id, tenant, strlen(tenant) < sizeof t.id ? strlen(tenant) + 1 : sizeof t.id);
-        t.id[sizeof t.id - 1] = '\0';
+        snprintf(t.id, sizeof t.id, "%s", tenant);
         t.intune_licensed = true;
         t.created = time_now();
         rc = store_tenant_put(s, &t, true, err);

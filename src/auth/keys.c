@@ -58,20 +58,6 @@ struct auth_keys {
     size_t cap;
 };
 
-/* Drain OpenSSL's error queue into the log (never into a client's message). */
-static void log_openssl(const char *what)
-{
-    char line[256];
-
-    for (;;) {
-        unsigned long e = ERR_get_error();
-        if (!e)
-            break;
-        ERR_error_string_n(e, line, sizeof line);
-        log_error("%s: %s", what, line);
-    }
-}
-
 /* ---- the set ---- */
 
 static struct auth_keys *keys_new(void)

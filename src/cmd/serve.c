@@ -157,6 +157,7 @@ struct serve_state {
     char *key;
     char *public_url;
     unsigned char paging_key[API_PAGING_KEY_LEN];
+    const char *backend; /* the store's name ("sqlite"): a static string */
 };
 
 /* The $skiptoken HMAC key, DIR/keys/skiptoken.key (0600; the keys directory exists by now). */
@@ -210,6 +211,7 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     rc = store_open(o->data, &probe, err);
     if (rc)
         return rc;
+    st->backend = store_backend(probe);
     store_close(probe);
     if (o->public_url) {
         size_t n = strlen(o->public_url);
@@ -270,7 +272,7 @@ int cmd_serve(int argc, char **argv)
     }
     for (i = 0; i < o.listen_count; i++)
         log_info("listening on %s", o.listen[i]);
-    log_info("ready (data %s, store %s)", o.data, "sqlite");
+    log_info("ready (data %s, store %s)", o.data, st.backend);
     while (sigwait(&set, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
         ;
     log_info("stopping on signal %d", sig);

@@ -3,6 +3,7 @@
  */
 #include "core/log.h"
 
+#include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -42,5 +43,17 @@ void log_msg(enum log_level level, const char *fmt, ...)
     line[n++] = '\n';
     if (write(STDERR_FILENO, line, (size_t)n) < 0) {
         /* Nowhere left to report it. */
+    }
+}
+
+void log_openssl(const char *what)
+{
+    char line[256];
+    unsigned long e = ERR_get_error();
+
+    while (e) {
+        ERR_error_string_n(e, line, sizeof line);
+        log_error("%s: %s", what, line);
+        e = ERR_get_error();
     }
 }

@@ -74,19 +74,7 @@ static int shown(const char *s, size_t n)
 
 static const char *edm_name(const struct field *f)
 {
-    switch (f->type) {
-    case EDM_STRING:
-        return "Edm.String";
-    case EDM_BOOLEAN:
-        return "Edm.Boolean";
-    case EDM_DATETIMEOFFSET:
-        return "Edm.DateTimeOffset";
-    case EDM_ENUM:
-        return f->enums->name;
-    case EDM_ASSIGNMENTS:
-        return ASSIGNMENTS_TYPE;
-    }
-    return "Edm.Untyped";
+    return graph_edm_name(f->type, f->enums);
 }
 
 static int unknown_prop(struct dec *d, const char *type, const char *name, size_t n)

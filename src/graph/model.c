@@ -136,3 +136,20 @@ void graph_partner_merge(struct graph_partner *dst, const struct graph_partner *
         }
     }
 }
+
+const char *graph_edm_name(enum graph_edm type, const struct graph_enum *enums)
+{
+    switch (type) {
+    case EDM_STRING:
+        return "Edm.String";
+    case EDM_BOOLEAN:
+        return "Edm.Boolean";
+    case EDM_DATETIMEOFFSET:
+        return "Edm.DateTimeOffset";
+    case EDM_ENUM:
+        return enums ? enums->name : "Edm.Enum";
+    case EDM_ASSIGNMENTS:
+        return "Collection(" GRAPH_ASSIGNMENT_TYPE ")";
+    }
+    return "Edm.Untyped";
+}

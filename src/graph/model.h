@@ -91,6 +91,12 @@ enum graph_prop_id {
 
 enum graph_edm { EDM_STRING, EDM_BOOLEAN, EDM_DATETIMEOFFSET, EDM_ENUM, EDM_ASSIGNMENTS };
 
+/*
+ * The OData name of a type, for messages: "Edm.String", the enum's qualified name (`enums`, for
+ * EDM_ENUM), or "Collection(microsoft.graph.complianceManagementPartnerAssignment)".
+ */
+const char *graph_edm_name(enum graph_edm type, const struct graph_enum *enums);
+
 /* Property flags. */
 #define PROP_KEY 0x01u      /* the entity key */
 #define PROP_NONNULL 0x02u  /* null is refused on input */

@@ -336,9 +336,15 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     client_request_id(&c);
     c.base_url = base_url(&c);
-    if (is_health(req, path_len)) {
+    if (is_health(req, path_len) &&
+        (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
+         h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))) {
         common_headers(&c);
         send_body(&c, 200, "application/json", "{\"status\":\"ok\"}", 15);
+    } else if (is_health(req, path_len)) {
+        add_s(&c, "allow", "GET, HEAD");
+        cmp_error_set(&c.err, CMP_EMETHOD, NULL);
+        send_error(&c);
     } else {
         rc = router_match(c.arena, req->method.base, req->method.len, req->path.base, path_len, &m,
                           &c.err);

@@ -51,19 +51,6 @@ struct tls_paths {
     char key[PATH_MAX];
 };
 
-static void log_openssl(const char *what)
-{
-    char line[256];
-
-    for (;;) {
-        unsigned long e = ERR_get_error();
-        if (!e)
-            break;
-        ERR_error_string_n(e, line, sizeof line);
-        log_error("tls: %s: %s", what, line);
-    }
-}
-
 static int paths_init(struct tls_paths *p, const char *dir)
 {
     size_t n = strlen(dir);
@@ -109,7 +96,7 @@ static int write_pem(const char *path, X509 *cert, X509 *chain, EVP_PKEY *key,
     if (ok)
         n = BIO_get_mem_data(bio, &data);
     if (!ok || n <= 0 || !data) {
-        log_openssl("PEM encoding");
+        log_openssl("tls: PEM encoding");
         BIO_free(bio);
         return cmp_error_set(err, CMP_EIO, "cannot encode %s", path);
     }
@@ -232,7 +219,7 @@ static EVP_PKEY *new_key(void)
     EVP_PKEY *k = EVP_EC_gen("P-256");
 
     if (!k)
-        log_openssl("P-256 key generation");
+        log_openssl("tls: P-256 key generation");
     return k;
 }
 

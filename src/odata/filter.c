@@ -62,19 +62,7 @@ int odata__node(struct odata__parser *p, enum odata_kind kind, size_t pos, struc
 
 const char *odata__edm_name(const struct odata__optype *t)
 {
-    switch (t->edm) {
-    case EDM_STRING:
-        return "Edm.String";
-    case EDM_BOOLEAN:
-        return "Edm.Boolean";
-    case EDM_DATETIMEOFFSET:
-        return "Edm.DateTimeOffset";
-    case EDM_ENUM:
-        return t->enums ? t->enums->name : "Edm.Enum";
-    case EDM_ASSIGNMENTS:
-        return "Collection(" GRAPH_ASSIGNMENT_TYPE ")";
-    }
-    return "?";
+    return graph_edm_name(t->edm, t->enums);
 }
 
 /* ---- literals ---- */

@@ -47,6 +47,16 @@ describe('http layer', () => {
     }
   });
 
+  test('/healthz answers HEAD too, and 405 MethodNotAllowed with Allow for other methods', async () => {
+    const head = await srv.request('HEAD', '/healthz', { scheme: 'http' });
+    assertStatus(head, 200);
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const r = await srv.request(method, '/healthz', { scheme: 'https' });
+      assertGraphError(r, { status: 405, code: 'MethodNotAllowed', message: METHOD_MSG, wrapped: false, scheme: 'https' });
+      assert.equal(r.headers.allow, 'GET, HEAD', `${method} /healthz Allow`);
+    }
+  });
+
   test('first start created DIR/tls/{ca,cert,key}.pem, DIR/keys/signing.pem and DIR/cmpd.db', async () => {
     const { existsSync, statSync } = await import('node:fs');
     for (const f of ['tls/ca.pem', 'tls/cert.pem', 'tls/key.pem', 'keys/signing.pem', 'cmpd.db'])

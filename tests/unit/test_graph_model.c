@@ -196,6 +196,18 @@ static void test_merge_copies_present_props_but_never_the_id(void **state)
     assert_ptr_equal(dst.android_assignments.items, &old_item);
 }
 
+static void test_edm_names_are_the_odata_type_names(void **state)
+{
+    (void)state;
+    assert_string_equal(graph_edm_name(EDM_STRING, NULL), "Edm.String");
+    assert_string_equal(graph_edm_name(EDM_BOOLEAN, NULL), "Edm.Boolean");
+    assert_string_equal(graph_edm_name(EDM_DATETIMEOFFSET, NULL), "Edm.DateTimeOffset");
+    assert_string_equal(graph_edm_name(EDM_ENUM, &graph_enum_partner_state),
+                        "microsoft.graph.deviceManagementPartnerTenantState");
+    assert_string_equal(graph_edm_name(EDM_ASSIGNMENTS, NULL),
+                        "Collection(microsoft.graph.complianceManagementPartnerAssignment)");
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -206,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_target_find_takes_qualified_names_with_or_without_hash),
         cmocka_unit_test(test_defaults_follow_spec),
         cmocka_unit_test(test_merge_copies_present_props_but_never_the_id),
+        cmocka_unit_test(test_edm_names_are_the_odata_type_names),
     };
 
     return cmocka_run_group_tests_name("graph_model", tests, NULL, NULL);
