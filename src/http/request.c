@@ -5,6 +5,7 @@
  * graph/errors.c, and nowhere else.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "auth/jwt.h"
@@ -228,6 +229,60 @@ static bool prefers_representation(h2o_req_t *req)
     return false;
 }
 
+/*
+ * Does the Accept header value `v` admit `type` ("application/json")?  No header admits
+ * everything; a range matches on its type and subtype, or with a wildcard subtype or the full
+ * wildcard; a range with q=0 excludes.  Other parameters (odata.metadata=minimal...) do not
+ * matter.
+ */
+/* Do the parameters `p` (n bytes, ";q=0.5;...") of a media range carry a zero quality? */
+static bool q_is_zero(const char *p, size_t n)
+{
+    size_t at = h2o_strstr(p, n, H2O_STRLIT("q="));
+    size_t i;
+
+    if (at == SIZE_MAX || (at > 0 && p[at - 1] != ';' && p[at - 1] != ' '))
+        return false;
+    for (i = at + 2; i < n && p[i] != ';' && p[i] != ' '; i++)
+        if (p[i] != '0' && p[i] != '.')
+            return false;
+    return i > at + 2;
+}
+
+static bool accepts(h2o_iovec_t v, const char *type)
+{
+    size_t major = strcspn(type, "/");
+    size_t i = 0;
+
+    if (!v.len)
+        return true;
+    while (i < v.len) {
+        size_t start;
+        size_t end;
+        size_t stop;
+        while (i < v.len && (v.base[i] == ' ' || v.base[i] == ','))
+            i++;
+        start = i;
+        while (i < v.len && v.base[i] != ',' && v.base[i] != ';' && v.base[i] != ' ')
+            i++;
+        end = i;
+        stop = i;
+        while (stop < v.len && v.base[stop] != ',')
+            stop++;
+        i = stop;
+        if (end == start)
+            continue;
+        if (q_is_zero(v.base + end, stop - end))
+            continue;
+        if (str_eq(v.base + start, end - start, "*/*") ||
+            str_eq_ci(v.base + start, end - start, type) ||
+            (end - start == major + 2 && strncasecmp(v.base + start, type, major + 1) == 0 &&
+             v.base[end - 1] == '*'))
+            return true;
+    }
+    return false;
+}
+
 /* A request body check: JSON media type and the size limit. */
 static int check_body(struct reqctx *c)
 {
@@ -265,6 +320,11 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
         add_s(c, "allow", router_allowed(m->target, allow, sizeof allow));
         return cmp_error_set(&c->err, CMP_EMETHOD, NULL);
     }
+    if (!accepts(header(c->req, H2O_TOKEN_ACCEPT), m->route->produces))
+        return cmp_error_set(&c->err, CMP_ENOTACCEPTABLE,
+                             "The Accept header does not admit %s, the media type of this "
+                             "resource.",
+                             m->route->produces);
     if (!m->public_target) {
         /* Permissions first: a refused caller (a personal account) never registers a tenant. */
         rc = auth_authorize(&who, m->route->perm, &c->err);

@@ -12,15 +12,15 @@
 
 /* clang-format off */
 static const struct route routes[] = {
-    /* method    target            handler          permission       body */
-    {"GET",      ROUTE_COLLECTION, partners_list,   AUTH_PERM_READ,  false},
-    {"POST",     ROUTE_COLLECTION, partners_create, AUTH_PERM_WRITE, true},
-    {"GET",      ROUTE_ITEM,       partners_get,    AUTH_PERM_READ,  false},
-    {"PATCH",    ROUTE_ITEM,       partners_update, AUTH_PERM_WRITE, true},
-    {"DELETE",   ROUTE_ITEM,       partners_delete, AUTH_PERM_WRITE, false},
-    {"GET",      ROUTE_COUNT,      partners_count,  AUTH_PERM_READ,  false},
-    {"GET",      ROUTE_METADATA,   service_metadata, AUTH_PERM_NONE, false},
-    {"GET",      ROUTE_SERVICE,    service_document, AUTH_PERM_NONE, false},
+    /* method    target            handler           permission       body   produces */
+    {"GET",      ROUTE_COLLECTION, partners_list,    AUTH_PERM_READ,  false, "application/json"},
+    {"POST",     ROUTE_COLLECTION, partners_create,  AUTH_PERM_WRITE, true,  "application/json"},
+    {"GET",      ROUTE_ITEM,       partners_get,     AUTH_PERM_READ,  false, "application/json"},
+    {"PATCH",    ROUTE_ITEM,       partners_update,  AUTH_PERM_WRITE, true,  "application/json"},
+    {"DELETE",   ROUTE_ITEM,       partners_delete,  AUTH_PERM_WRITE, false, "application/json"},
+    {"GET",      ROUTE_COUNT,      partners_count,   AUTH_PERM_READ,  false, "text/plain"},
+    {"GET",      ROUTE_METADATA,   service_metadata, AUTH_PERM_NONE,  false, "application/xml"},
+    {"GET",      ROUTE_SERVICE,    service_document, AUTH_PERM_NONE,  false, "application/json"},
 };
 /* clang-format on */
 

@@ -31,7 +31,8 @@ struct route {
     enum route_target target;
     api_handler_fn *handler;
     enum auth_perm perm;
-    bool has_body; /* needs a JSON request body */
+    bool has_body;        /* needs a JSON request body */
+    const char *produces; /* media type of a successful response body ("application/json") */
 };
 
 struct route_match {

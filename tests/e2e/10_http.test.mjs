@@ -47,6 +47,34 @@ describe('http layer', () => {
     }
   });
 
+  test('Accept: a header that excludes the resource\'s media type -> 406 NotAcceptable', async () => {
+    const list = '/v1.0/deviceManagement/complianceManagementPartners';
+    const ok = [
+      [list, '*/*'],
+      [list, 'application/json'],
+      [list, 'application/json;odata.metadata=minimal;odata.streaming=true'],
+      [list, 'text/html, application/*;q=0.5'],
+      [list, 'APPLICATION/JSON'],
+      [`${list}/$count`, 'text/plain'],
+      ['/v1.0/$metadata', 'application/xml'],
+    ];
+    for (const [p, accept] of ok) {
+      const r = await srv.request('GET', p, { scheme: 'http', token: tok, headers: { accept } });
+      assertStatus(r, 200);
+    }
+    const refused = [
+      [list, 'text/html'],
+      [list, 'application/xml'],
+      [list, 'application/json;q=0, text/html'],
+      [list, 'application/json; q=0.0'],
+      [`${list}/$count`, 'application/json'],
+    ];
+    for (const [p, accept] of refused) {
+      const r = await srv.request('GET', p, { scheme: 'http', token: tok, headers: { accept } });
+      assertGraphError(r, { status: 406, code: 'NotAcceptable', wrapped: false, scheme: 'http' });
+    }
+  });
+
   test('/healthz answers HEAD too, and 405 MethodNotAllowed with Allow for other methods', async () => {
     const head = await srv.request('HEAD', '/healthz', { scheme: 'http' });
     assertStatus(head, 200);
