@@ -10,7 +10,7 @@ FUZZ_TIME   ?= 60
 
 # Debian packages the build, the tests and `make run` need.
 DEB_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
-	libh2o-evloop-dev libyajl-dev libsqlite3-dev libssl-dev libcmocka-dev \
+	libh2o-evloop-dev libyajl-dev libsqlite3-dev libpq-dev libssl-dev libcmocka-dev \
 	libcurl4-openssl-dev sqlite3 curl openssl ca-certificates
 
 .PHONY: all deps build debug test test-release test-debug run fuzz format lint clean

@@ -2,7 +2,8 @@
  * store/store.c - pick a backend from the location and dispatch every call through its ops.
  *
  * Locations: "sqlite:PATH" (the database file itself); "postgres://..." / "postgresql://..."
- * (reserved: the PostgreSQL backend is not built yet); anything else is a data directory, created
+ * (a libpq connection URI, passed whole to the PostgreSQL backend); anything else is a data
+ * directory, created
  * with mode 0700 when missing (its parent must exist), holding the SQLite database DIR/cmpd.db.
  */
 #include "store/store.h"
@@ -70,10 +71,8 @@ int store_open(const char *location, struct store **out, struct cmp_error *err)
             return cmp_error_set(err, CMP_ESTORE, "The sqlite: location names no file.");
         return store__sqlite_ops.open(path, out, err);
     }
-    if (has_prefix(location, "postgres://") || has_prefix(location, "postgresql://")) {
-        /* The PostgreSQL backend (store/postgres/) plugs in here. */
-        return cmp_error_set(err, CMP_ESTORE, "PostgreSQL backend not built yet");
-    }
+    if (has_prefix(location, "postgres://") || has_prefix(location, "postgresql://"))
+        return store__postgres_ops.open(location, out, err);
     return open_sqlite_dir(location, out, err);
 }
 
@@ -140,4 +139,10 @@ int store_partner_count(struct store *s, const char *tenant, const struct odata_
                         int64_t *out, struct cmp_error *err)
 {
     return s->ops->partner_count(s, tenant, filter, out, err);
+}
+
+int store_secret_ensure(struct store *s, const char *name, const void *candidate, size_t n,
+                        struct arena *a, unsigned char **out, size_t *out_n, struct cmp_error *err)
+{
+    return s->ops->secret_ensure(s, name, candidate, n, a, out, out_n, err);
 }

@@ -1,8 +1,10 @@
 /*
- * store/store.h - the one storage interface.  SQLite (the embedded default) fills it now and
- * PostgreSQL will; nothing above store/ knows which backend is in use.
+ * store/store.h - the one storage interface.  SQLite (the embedded default) and PostgreSQL (for
+ * several cmpd instances sharing one database) fill it; nothing above store/ knows which backend
+ * is in use.
  *
- * A `struct store` is one connection: each server thread opens its own.  Every partner call takes
+ * A `struct store` is one connection: each server thread opens its own, so an instance holds at
+ * most one connection per event loop (the pool is bounded by --threads).  Every partner call takes
  * the tenant id; rows of another tenant are invisible (CMP_ENOTFOUND, exactly like an unknown id).
  * A call that returns 0 after a write has committed it.
  */
@@ -55,7 +57,7 @@ struct store_page {
 };
 
 struct store_ops {
-    const char *name; /* "sqlite" */
+    const char *name; /* "sqlite", "postgres" */
     int (*open)(const char *location, struct store **out, struct cmp_error *err);
     void (*close)(struct store *s);
     int (*tenant_get)(struct store *s, const char *tenant, struct store_tenant *out,
@@ -77,11 +79,16 @@ struct store_ops {
                         struct arena *a, struct store_page *out, struct cmp_error *err);
     int (*partner_count)(struct store *s, const char *tenant, const struct odata_expr *filter,
                          int64_t *out, struct cmp_error *err);
+    int (*secret_ensure)(struct store *s, const char *name, const void *candidate, size_t n,
+                         struct arena *a, unsigned char **out, size_t *out_n,
+                         struct cmp_error *err);
 };
 
 /*
- * Open a connection.  `location` is a data directory (SQLite at DIR/cmpd.db) or "sqlite:PATH";
- * the schema is created or migrated to the current version first.  CMP_ESTORE / CMP_EIO on failure.
+ * Open a connection.  `location` is a data directory (SQLite at DIR/cmpd.db), "sqlite:PATH", or
+ * a PostgreSQL URI ("postgres://..." / "postgresql://...", libpq's syntax).  The schema is created
+ * or migrated to the current version first (safely when several processes start at once).
+ * CMP_ESTORE / CMP_EIO on failure; CMP_EUNAVAILABLE when the database cannot be reached.
  */
 int store_open(const char *location, struct store **out, struct cmp_error *err);
 void store_close(struct store *s);
@@ -128,5 +135,14 @@ int store_partner_list(struct store *s, const char *tenant, const struct store_l
 /* Number of the tenant's partners matching `filter` (NULL: all of them). */
 int store_partner_count(struct store *s, const char *tenant, const struct odata_expr *filter,
                         int64_t *out, struct cmp_error *err);
+
+/*
+ * Shared secrets (key material every instance must agree on), by name.  Stores `candidate` (n
+ * bytes, n > 0) under `name` unless a value is stored there already, and returns the stored value
+ * (arena-owned, NUL-terminated after its *out_n bytes): of several instances starting at once,
+ * all end up with the first one's value.  Names are ours ("signing-key", "skiptoken-key").
+ */
+int store_secret_ensure(struct store *s, const char *name, const void *candidate, size_t n,
+                        struct arena *a, unsigned char **out, size_t *out_n, struct cmp_error *err);
 
 #endif

@@ -24,4 +24,10 @@ struct store {
 /* The embedded SQLite backend (store/sqlite/sqlite.c). */
 extern const struct store_ops store__sqlite_ops;
 
+/* The PostgreSQL backend (store/postgres/postgres.c); its `open` gets the whole URI. */
+extern const struct store_ops store__postgres_ops;
+
+/* Largest shared secret store_secret_ensure() accepts or returns. */
+#define STORE_MAX_SECRET (64u * 1024)
+
 #endif

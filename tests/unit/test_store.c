@@ -677,6 +677,53 @@ static void reopen(struct fixture *f)
     f->store = NULL;
     assert_int_equal(store_open(f->suite->location, &f->store, &f->err), 0);
 }
+/* The first value stored under a name wins; later candidates get it back unchanged. */
+static void test_store_secret_first_value_wins(void **state)
+{
+    struct fixture *f = *state;
+    char name[64];
+    unsigned char first[40];
+    unsigned char second[40];
+    unsigned char *got = NULL;
+    size_t n = 0;
+
+    /* A name of this test's own: the database may be shared with other runs. */
+    snprintf(name, sizeof name, "test-%s", f->tenant_a);
+    memset(first, 0xa5, sizeof first);
+    first[3] = 0; /* binary: a NUL inside must survive */
+    memset(second, 0x5a, sizeof second);
+    assert_int_equal(
+        store_secret_ensure(f->store, name, first, sizeof first, f->arena, &got, &n, &f->err), 0);
+    assert_int_equal(n, sizeof first);
+    assert_memory_equal(got, first, sizeof first);
+    assert_int_equal(got[n], 0);
+    assert_int_equal(
+        store_secret_ensure(f->store, name, second, sizeof second, f->arena, &got, &n, &f->err), 0);
+    assert_int_equal(n, sizeof first);
+    assert_memory_equal(got, first, sizeof first);
+}
+
+/* Each name holds its own value. */
+static void test_store_secrets_are_kept_by_name(void **state)
+{
+    struct fixture *f = *state;
+    char a_name[64];
+    char b_name[64];
+    unsigned char *got = NULL;
+    size_t n = 0;
+
+    snprintf(a_name, sizeof a_name, "test-%s", f->tenant_a);
+    snprintf(b_name, sizeof b_name, "test-%s", f->tenant_b);
+    assert_int_equal(store_secret_ensure(f->store, a_name, "alpha", 5, f->arena, &got, &n, &f->err),
+                     0);
+    assert_int_equal(
+        store_secret_ensure(f->store, b_name, "bravo!", 6, f->arena, &got, &n, &f->err), 0);
+    assert_int_equal(n, 6);
+    assert_memory_equal(got, "bravo!", 6);
+    assert_int_equal(store_secret_ensure(f->store, a_name, "other", 5, f->arena, &got, &n, &f->err),
+                     0);
+    assert_memory_equal(got, "alpha", 5);
+}
 
 static void test_store_data_survives_close_and_reopen(void **state)
 {
@@ -828,6 +875,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_tenant_put_only_if_new_keeps_the_existing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store_secret_first_value_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_secrets_are_kept_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_data_survives_close_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_opening_again_keeps_schema_and_data, setup,
                                         teardown),

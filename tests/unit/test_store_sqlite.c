@@ -231,7 +231,7 @@ static void test_store_schema_has_a_column_per_model_property(void **state)
     size_t i;
 
     db = raw_open(f->db);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
     for (i = 0; i < GRAPH_P_COUNT; i++) {
         snprintf(sql, sizeof sql,
@@ -293,14 +293,14 @@ static void test_store_first_open_by_many_at_once_migrates_once(void **state)
     }
     pthread_barrier_destroy(&start);
     db = raw_open(loc + strlen("sqlite:"));
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 3);
     sqlite3_close(db);
     remove_db_files(loc + strlen("sqlite:"));
 }
 
-/* A database of schema v1 (no listing indexes) gains them on open and keeps its rows. */
-static void test_store_migrates_v1_to_v2(void **state)
+/* A database of schema v1 (no listing indexes, no secrets) gains them on open, keeps its rows. */
+static void test_store_migrates_v1_to_current(void **state)
 {
     struct fixture *f = *state;
     struct graph_partner p;
@@ -313,13 +313,14 @@ static void test_store_migrates_v1_to_v2(void **state)
     f->store = NULL;
     db = raw_open(f->db);
     raw_exec(db, "DROP INDEX partners_tenant_name; DROP INDEX partners_tenant_state_name; "
-                 "DROP INDEX partners_tenant_heartbeat; PRAGMA user_version = 1");
+                 "DROP INDEX partners_tenant_heartbeat; DROP TABLE secrets; "
+                 "PRAGMA user_version = 1");
     sqlite3_close(db);
     assert_int_equal(store_open(f->dir, &f->store, &f->err), 0);
     assert_int_equal(store_partner_get(f->store, f->tenant_a, p.id, f->arena, &got, &f->err), 0);
     assert_string_equal(got.display_name, p.display_name);
     db = raw_open(f->db);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_index_list('partners') WHERE name IN "
                                  "('partners_tenant_name', 'partners_tenant_state_name', "
                                  "'partners_tenant_heartbeat')"),
@@ -489,12 +490,14 @@ static void load_big(struct fixture *f)
     store_close(f->store);
     f->store = NULL;
     db = raw_open(f->db);
-    raw_exec(db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;"
-                 "DROP INDEX partners_tenant_name; DROP INDEX partners_tenant_state_name;"
-                 "DROP INDEX partners_tenant_heartbeat; PRAGMA user_version = 1; BEGIN;" GENERATE(
-                     BIG_TENANT, "1000000") GENERATE(SMALL_TENANT, "10000") "COMMIT;"
-                                                                            "PRAGMA journal_mode = "
-                                                                            "WAL;");
+    raw_exec(db,
+             "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;"
+             "DROP INDEX partners_tenant_name; DROP INDEX partners_tenant_state_name;"
+             "DROP INDEX partners_tenant_heartbeat; DROP TABLE secrets; PRAGMA user_version = 1;"
+             "BEGIN;" GENERATE(BIG_TENANT, "1000000")
+                 GENERATE(SMALL_TENANT, "10000") "COMMIT;"
+                                                 "PRAGMA journal_mode = "
+                                                 "WAL;");
     sqlite3_close(db);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("big: rows inserted in %.1f s\n",
@@ -784,7 +787,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_first_open_by_many_at_once_migrates_once, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_store_migrates_v1_to_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_migrates_v1_to_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_a_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_locked_database_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_damaged_row_is_a_store_error, setup, teardown),

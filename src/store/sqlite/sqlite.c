@@ -40,6 +40,9 @@ static const char *const fixed_sql[ST_COUNT] = {
                           "ON CONFLICT (id) DO NOTHING",
     [ST_TENANT_LIST] = "SELECT id, intune_licensed, created FROM tenants ORDER BY id",
     [ST_PARTNER_DELETE] = "DELETE FROM partners WHERE tenant = ?1 AND id = ?2",
+    [ST_SECRET_PUT_NEW] = "INSERT INTO secrets (name, value) VALUES (?1, ?2) "
+                          "ON CONFLICT (name) DO NOTHING",
+    [ST_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
 };
 
 static struct sqlite_store *from(struct store *s)
@@ -473,6 +476,67 @@ static int sq_partner_delete(struct store *base, const char *tenant, const char 
     return rc;
 }
 
+/* ---- shared secrets ---- */
+
+/* Read secret `name` into *out (arena-owned, NUL-terminated). */
+static int read_secret(struct sqlite_store *s, const char *name, struct arena *a,
+                       unsigned char **out, size_t *out_n, struct cmp_error *err)
+{
+    sqlite3_stmt *st = s->st[ST_SECRET_GET];
+    const void *v;
+    int rc = bind_text(s, st, 1, name, err);
+    int src;
+    int n;
+
+    if (!rc) {
+        src = sqlite3_step(st);
+        if (src != SQLITE_ROW) {
+            rc = src == SQLITE_DONE ? cmp_error_set(err, CMP_ESTORE, NULL)
+                                    : store__sqlite_error(s->db, src, "get secret", err);
+        } else {
+            v = sqlite3_column_blob(st, 0);
+            n = sqlite3_column_bytes(st, 0);
+            if (!v || n <= 0 || (size_t)n > STORE_MAX_SECRET) {
+                log_error("sqlite: the stored secret %s is unusable", name);
+                rc = cmp_error_set(err, CMP_ESTORE, NULL);
+            } else {
+                *out = arena_alloc(a, (size_t)n + 1);
+                if (!*out) {
+                    rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+                } else {
+                    memcpy(*out, v, (size_t)n);
+                    (*out)[n] = '\0';
+                    *out_n = (size_t)n;
+                }
+            }
+        }
+    }
+    done(st);
+    return rc;
+}
+
+static int sq_secret_ensure(struct store *base, const char *name, const void *candidate, size_t n,
+                            struct arena *a, unsigned char **out, size_t *out_n,
+                            struct cmp_error *err)
+{
+    struct sqlite_store *s = from(base);
+    sqlite3_stmt *st = s->st[ST_SECRET_PUT_NEW];
+    int src;
+    int rc = 0;
+
+    if (n == 0 || n > STORE_MAX_SECRET)
+        return cmp_error_set(err, CMP_EINTERNAL, NULL);
+    src = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (src == SQLITE_OK)
+        src = sqlite3_bind_blob(st, 2, candidate, (int)n, SQLITE_STATIC);
+    if (src == SQLITE_OK)
+        src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        rc = store__sqlite_error(s->db, src, "put secret", err);
+    done(st);
+    return rc ? rc : read_secret(s, name, a, out, out_n, err);
+}
+
 const struct store_ops store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -486,4 +550,5 @@ const struct store_ops store__sqlite_ops = {
     .partner_delete = sq_partner_delete,
     .partner_list = store__sqlite_partner_list,
     .partner_count = store__sqlite_partner_count,
+    .secret_ensure = sq_secret_ensure,
 };

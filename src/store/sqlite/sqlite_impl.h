@@ -41,6 +41,8 @@ enum store__sqlite_stmt {
     ST_PARTNER_GET,
     ST_PARTNER_UPDATE,
     ST_PARTNER_DELETE,
+    ST_SECRET_PUT_NEW,
+    ST_SECRET_GET,
     ST_COUNT
 };
 

@@ -70,6 +70,12 @@ static const struct migration migrations[] = {
      "CREATE INDEX partners_tenant_name ON partners (tenant, display_name);"
      "CREATE INDEX partners_tenant_state_name ON partners (tenant, partner_state, display_name);"
      "CREATE INDEX partners_tenant_heartbeat ON partners (tenant, last_heartbeat_ticks);"},
+    {3, "shared secrets",
+     /* Key material kept in the store when it is given with --store (store_secret_ensure). */
+     "CREATE TABLE secrets ("
+     "  name TEXT PRIMARY KEY,"
+     "  value BLOB NOT NULL"
+     ");"},
 };
 /* clang-format on */
 
