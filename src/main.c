@@ -15,6 +15,7 @@ static const char usage[] = "usage: cmpd <command> [options]\n"
                             "  serve     run the Graph-compatible service (cmpd serve --help)\n"
                             "  token     print a signed access token (cmpd token --help)\n"
                             "  tenant    add, set or list tenants (cmpd tenant --help)\n"
+                            "  jwks      print the public signing key as JWKS (cmpd jwks --help)\n"
                             "  version   print the version\n";
 
 int main(int argc, char **argv)
@@ -29,6 +30,8 @@ int main(int argc, char **argv)
         return cmd_token(argc - 1, argv + 1);
     if (strcmp(argv[1], "tenant") == 0)
         return cmd_tenant(argc - 1, argv + 1);
+    if (strcmp(argv[1], "jwks") == 0)
+        return cmd_jwks(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("cmpd %s\n", CMPD_VERSION);
         return 0;

@@ -232,34 +232,43 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
     return -1; /* the key file is never encrypted; never prompt */
 }
 
+/* The RSA private key in PEM text `data` (n bytes; `what` names it in errors). */
+static int parse_private_key(const char *data, size_t n, const char *what, EVP_PKEY **out,
+                             struct cmp_error *err)
+{
+    BIO *bio = n <= INT_MAX ? BIO_new_mem_buf(data, (int)n) : NULL;
+    EVP_PKEY *pkey = NULL;
+
+    if (bio)
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+    BIO_free(bio);
+    if (!pkey || !EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_get_bits(pkey) < KEYS_RSA_BITS) {
+        log_openssl("keys: signing key");
+        EVP_PKEY_free(pkey);
+        return cmp_error_set(err, CMP_EIO, "%s is not an RSA private key of %d bits or more", what,
+                             KEYS_RSA_BITS);
+    }
+    *out = pkey;
+    return 0;
+}
+
 /* Read the RSA private key at `path`; *missing is set (and 0 returned) when there is no file. */
 static int read_private_key(const char *path, EVP_PKEY **out, bool *missing, struct cmp_error *err)
 {
     char *data = NULL;
     size_t n = 0;
-    BIO *bio;
-    EVP_PKEY *pkey = NULL;
     int e = read_file(path, &data, &n);
+    int rc;
 
     *missing = e == ENOENT;
     if (*missing)
         return 0;
     if (e)
         return cmp_error_set(err, CMP_EIO, "cannot read %s: %s", path, strerror(e));
-    bio = BIO_new_mem_buf(data, (int)n);
-    if (bio)
-        pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-    BIO_free(bio);
+    rc = parse_private_key(data, n, path, out, err);
     OPENSSL_cleanse(data, n);
     free(data);
-    if (!pkey || !EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_get_bits(pkey) < KEYS_RSA_BITS) {
-        log_openssl("keys: signing key");
-        EVP_PKEY_free(pkey);
-        return cmp_error_set(err, CMP_EIO, "%s is not an RSA private key of %d bits or more", path,
-                             KEYS_RSA_BITS);
-    }
-    *out = pkey;
-    return 0;
+    return rc;
 }
 
 static EVP_PKEY *new_rsa_key(struct cmp_error *err)
@@ -273,6 +282,24 @@ static EVP_PKEY *new_rsa_key(struct cmp_error *err)
     return pkey;
 }
 
+/* `pkey` as PKCS#8 PEM in a secure-heap BIO (wiped when freed), or NULL; *pem and *n point into it.
+ */
+static BIO *pem_of(EVP_PKEY *pkey, char **pem, size_t *n)
+{
+    BIO *bio = BIO_new(BIO_s_secmem());
+    long len = 0;
+
+    if (bio && PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) == 1)
+        len = BIO_get_mem_data(bio, pem);
+    if (len <= 0 || !*pem) {
+        log_openssl("keys: PEM encoding");
+        BIO_free(bio);
+        return NULL;
+    }
+    *n = (size_t)len;
+    return bio;
+}
+
 /* Generate the signing key and store it; when another process stored one first, use that. */
 static int create_private_key(const char *dir, const char *path, EVP_PKEY **out,
                               struct cmp_error *err)
@@ -280,21 +307,16 @@ static int create_private_key(const char *dir, const char *path, EVP_PKEY **out,
     EVP_PKEY *pkey = new_rsa_key(err);
     BIO *bio = NULL;
     char *pem = NULL;
-    long n = 0;
+    size_t n = 0;
     bool existed = false;
     bool missing = false;
     int rc = CMP_EIO;
 
     if (!pkey)
         return CMP_EIO;
-    /* A secure-heap BIO: the PEM text is wiped when freed. */
-    bio = BIO_new(BIO_s_secmem());
-    if (bio && PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) == 1)
-        n = BIO_get_mem_data(bio, &pem);
-    if (n > 0 && pem)
-        rc = write_new_file(dir, "signing.pem", pem, (size_t)n, &existed, err);
-    else
-        log_openssl("keys: PEM encoding");
+    bio = pem_of(pkey, &pem, &n);
+    if (bio)
+        rc = write_new_file(dir, "signing.pem", pem, n, &existed, err);
     BIO_free(bio);
     if (rc) {
         EVP_PKEY_free(pkey);
@@ -563,6 +585,60 @@ int auth_keys_load(const char *data_dir, const char *jwks_file, struct auth_keys
     }
     *out = k;
     return 0;
+}
+
+int auth_keys_load_pem(const char *pem, size_t n, const char *jwks_file, struct auth_keys **out,
+                       struct cmp_error *err)
+{
+    struct auth_keys *k = keys_new();
+    EVP_PKEY *pkey = NULL;
+    int rc;
+
+    if (!k)
+        return cmp_error_set(err, CMP_ENOMEM, NULL);
+    rc = parse_private_key(pem, n, "the stored signing key", &pkey, err);
+    if (!rc)
+        rc = add_key(k, pkey, NULL, NULL, err);
+    if (!rc && jwks_file)
+        rc = load_jwks(k, jwks_file, err);
+    if (rc) {
+        auth_keys_free(k);
+        return rc;
+    }
+    *out = k;
+    return 0;
+}
+
+int auth_keys_new_pem(char **pem, size_t *n, struct cmp_error *err)
+{
+    EVP_PKEY *pkey = new_rsa_key(err);
+    BIO *bio;
+    char *text = NULL;
+    int rc = 0;
+
+    if (!pkey)
+        return CMP_EIO;
+    bio = pem_of(pkey, &text, n);
+    if (!bio) {
+        rc = cmp_error_set(err, CMP_EIO, "cannot encode the signing key");
+    } else {
+        *pem = OPENSSL_secure_malloc(*n + 1);
+        if (!*pem) {
+            rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+        } else {
+            memcpy(*pem, text, *n);
+            (*pem)[*n] = '\0';
+        }
+    }
+    BIO_free(bio);
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
+void auth_keys_free_pem(char *pem, size_t n)
+{
+    if (pem)
+        OPENSSL_secure_clear_free(pem, n + 1);
 }
 
 int auth__keys_ephemeral(const char *kid, struct auth_keys **out, struct cmp_error *err)

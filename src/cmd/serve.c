@@ -13,7 +13,6 @@
 #include "cmd/cmd.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "core/secret.h"
 #include "http/server.h"
 #include "http/tls.h"
 #include "store/store.h"
@@ -24,6 +23,9 @@ static const char usage[] =
     "usage: cmpd serve [options]\n"
     "\n"
     "  --data DIR            data directory (default ./cmpd-data): cmpd.db, keys/, tls/\n"
+    "  --store LOCATION      the store instead of DIR/cmpd.db: postgres://... (shared by\n"
+    "                        several instances), sqlite:PATH or a directory; the keys then\n"
+    "                        live in the store (default $CMPD_STORE)\n"
     "  --listen URL          http://HOST:PORT or https://HOST:PORT; repeatable\n"
     "                        (default https://127.0.0.1:8443 and http://127.0.0.1:8080)\n"
     "  --public-url URL      root written into @odata.context, nextLink and Location\n"
@@ -41,6 +43,7 @@ static const char usage[] =
 
 struct serve_opts {
     const char *data;
+    const char *store; /* --store / $CMPD_STORE, or NULL: DIR/cmpd.db */
     const char *listen[MAX_LISTENERS];
     size_t listen_count;
     const char *public_url;
@@ -56,12 +59,19 @@ struct serve_opts {
 static int parse(int argc, char **argv, struct serve_opts *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},       {"listen", required_argument, NULL, 'l'},
-        {"public-url", required_argument, NULL, 'p'}, {"tls-cert", required_argument, NULL, 'c'},
-        {"tls-key", required_argument, NULL, 'k'},    {"jwks", required_argument, NULL, 'j'},
-        {"tenants", required_argument, NULL, 't'},    {"threads", required_argument, NULL, 'n'},
-        {"cloud", required_argument, NULL, 'C'},      {"help", no_argument, NULL, 'h'},
-        {"page-size", required_argument, NULL, 'P'},  {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},
+        {"public-url", required_argument, NULL, 'p'},
+        {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'k'},
+        {"jwks", required_argument, NULL, 'j'},
+        {"tenants", required_argument, NULL, 't'},
+        {"threads", required_argument, NULL, 'n'},
+        {"cloud", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {"page-size", required_argument, NULL, 'P'},
+        {"store", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
     };
     int ch;
 
@@ -73,6 +83,9 @@ static int parse(int argc, char **argv, struct serve_opts *o)
         switch (ch) {
         case 'd':
             o->data = optarg;
+            break;
+        case 's':
+            o->store = optarg;
             break;
         case 'l':
             if (o->listen_count == MAX_LISTENERS) {
@@ -140,6 +153,7 @@ static int parse(int argc, char **argv, struct serve_opts *o)
               stderr);
         return 2;
     }
+    o->store = cmd_store_location(o->store);
     if (o->listen_count == 0) {
         o->listen[o->listen_count++] = "https://127.0.0.1:8443";
         o->listen[o->listen_count++] = "http://127.0.0.1:8080";
@@ -160,15 +174,7 @@ struct serve_state {
     const char *backend; /* the store's name ("sqlite"): a static string */
 };
 
-/* The $skiptoken HMAC key, DIR/keys/skiptoken.key (0600; the keys directory exists by now). */
-static int load_paging_key(const char *data, unsigned char *key, struct cmp_error *err)
-{
-    char path[4096];
-
-    if (snprintf(path, sizeof path, "%s/keys/skiptoken.key", data) >= (int)sizeof path)
-        return cmp_error_set(err, CMP_EIO, "data path too long");
-    return secret_load_or_create(path, key, API_PAGING_KEY_LEN, err);
-}
+_Static_assert(CMD_PAGING_KEY_LEN == API_PAGING_KEY_LEN, "one $skiptoken key length");
 
 static int prepare(const struct serve_opts *o, struct serve_state *st, struct cmp_error *err)
 {
@@ -186,12 +192,13 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.cloud = auth_cloud_find(o->cloud);
     if (!st->cfg.cloud)
         return cmp_error_set(err, CMP_EBADREQUEST, "unknown cloud '%s'", o->cloud);
-    if (cmd_ensure_dir(o->data))
-        return cmp_error_set(err, CMP_EIO, "cannot create the data directory");
-    rc = auth_keys_load(o->data, o->jwks, &st->keys, err);
+    /* Migrate the schema once, before the threads open their own connections. */
+    rc = cmd_open_store(o->data, o->store, &probe, err);
     if (rc)
         return rc;
-    rc = load_paging_key(o->data, st->paging_key, err);
+    st->backend = store_backend(probe);
+    store_close(probe);
+    rc = cmd_load_keys(o->data, o->store, o->jwks, &st->keys, st->paging_key, err);
     if (rc)
         return rc;
     if (any_tls) {
@@ -207,12 +214,6 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
         if (!st->ssl)
             return err->code ? err->code : cmp_error_set(err, CMP_EIO, "TLS set-up failed");
     }
-    /* Migrate the schema once, before the threads open their own connections. */
-    rc = store_open(o->data, &probe, err);
-    if (rc)
-        return rc;
-    st->backend = store_backend(probe);
-    store_close(probe);
     if (o->public_url) {
         size_t n = strlen(o->public_url);
         while (n && o->public_url[n - 1] == '/')
@@ -224,7 +225,7 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.public_url = st->public_url;
     st->cfg.ssl_ctx = st->ssl;
     st->cfg.threads = o->threads;
-    st->cfg.store_location = o->data;
+    st->cfg.store_location = o->store ? o->store : o->data;
     st->cfg.keys = st->keys;
     st->cfg.tenants = o->tenants;
     st->cfg.paging_key = st->paging_key;
@@ -272,7 +273,10 @@ int cmd_serve(int argc, char **argv)
     }
     for (i = 0; i < o.listen_count; i++)
         log_info("listening on %s", o.listen[i]);
-    log_info("ready (data %s, store %s)", o.data, st.backend);
+    if (o.store)
+        log_info("ready (store %s, keys in the store)", st.backend);
+    else
+        log_info("ready (data %s, store %s)", o.data, st.backend);
     while (sigwait(&set, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
         ;
     log_info("stopping on signal %d", sig);

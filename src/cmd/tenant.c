@@ -13,12 +13,17 @@
 #include "core/time.h"
 #include "store/store.h"
 
-static const char usage[] = "usage: cmpd tenant add TID [--no-intune-license] [--data DIR]\n"
-                            "       cmpd tenant set TID --intune-license true|false [--data DIR]\n"
-                            "       cmpd tenant list [--data DIR]\n";
+static const char usage[] =
+    "usage: cmpd tenant add TID [--no-intune-license] [--data DIR | --store LOCATION]\n"
+    "       cmpd tenant set TID --intune-license true|false [--data DIR | --store LOCATION]\n"
+    "       cmpd tenant list [--data DIR | --store LOCATION]\n"
+    "\n"
+    "  --data DIR            data directory of the SQLite store (default ./cmpd-data)\n"
+    "  --store LOCATION      postgres://..., sqlite:PATH or a directory (default $CMPD_STORE)\n";
 
 struct tenant_opts {
     const char *data;
+    const char *store;
     int license; /* -1 unset, 0 false, 1 true */
     bool no_license;
 };
@@ -27,6 +32,7 @@ static int parse(int argc, char **argv, struct tenant_opts *o)
 {
     static const struct option longopts[] = {
         {"data", required_argument, NULL, 'd'},
+        {"store", required_argument, NULL, 's'},
         {"no-intune-license", no_argument, NULL, 'n'},
         {"intune-license", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
@@ -35,6 +41,7 @@ static int parse(int argc, char **argv, struct tenant_opts *o)
     int ch;
 
     o->data = CMD_DEFAULT_DATA;
+    o->store = NULL;
     o->license = -1;
     o->no_license = false;
     optind = 1;
@@ -42,6 +49,9 @@ static int parse(int argc, char **argv, struct tenant_opts *o)
         switch (ch) {
         case 'd':
             o->data = optarg;
+            break;
+        case 's':
+            o->store = optarg;
             break;
         case 'n':
             o->no_license = true;
@@ -162,9 +172,7 @@ int cmd_tenant(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (cmd_ensure_dir(o.data))
-        return 1;
-    if (store_open(o.data, &s, &err)) {
+    if (cmd_open_store(o.data, cmd_store_location(o.store), &s, &err)) {
         fprintf(stderr, "cmpd tenant: %s\n", cmp_error_message(&err));
         return 1;
     }

@@ -26,7 +26,8 @@ static const char usage[] =
     "  --app-id GUID         appid/azp claim\n"
     "  --issuer-version 1|2  v1 (sts.windows.net) or v2 (login.microsoftonline.com) issuer\n"
     "  --cloud NAME          global (default), usgov, usgov-dod or china\n"
-    "  --data DIR            data directory holding keys/ (default ./cmpd-data)\n";
+    "  --data DIR            data directory holding keys/ (default ./cmpd-data)\n"
+    "  --store LOCATION      the store holding the keys (default $CMPD_STORE)\n";
 
 int cmd_token(int argc, char **argv)
 {
@@ -39,6 +40,7 @@ int cmd_token(int argc, char **argv)
         {"audience", required_argument, NULL, 'a'},
         {"app-id", required_argument, NULL, 'i'},
         {"data", required_argument, NULL, 'd'},
+        {"store", required_argument, NULL, 'S'},
         {"issuer-version", required_argument, NULL, 'v'},
         {"cloud", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
@@ -46,6 +48,8 @@ int cmd_token(int argc, char **argv)
     };
     struct auth_mint m = {.version = 1};
     const char *data = CMD_DEFAULT_DATA;
+    const char *store_flag = NULL;
+    const char *location;
     const char *cloud_name = "global";
     const struct auth_cloud *cloud;
     struct auth_keys *keys = NULL;
@@ -88,6 +92,9 @@ int cmd_token(int argc, char **argv)
         case 'd':
             data = optarg;
             break;
+        case 'S':
+            store_flag = optarg;
+            break;
         case 'v':
             if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
                 fprintf(stderr, "cmpd token: --issuer-version is 1 or 2\n");
@@ -122,12 +129,13 @@ int cmd_token(int argc, char **argv)
     }
     str_lower(tenant, m.tenant, 36);
     m.tenant = tenant;
-    if (cmd_ensure_dir(data))
+    location = cmd_store_location(store_flag);
+    if (!location && cmd_ensure_dir(data))
         return 1;
     a = arena_new(0);
     if (!a)
         return 1;
-    if (auth_keys_load(data, NULL, &keys, &err) ||
+    if (cmd_load_keys(data, location, NULL, &keys, NULL, &err) ||
         auth_jwt_mint(keys, cloud, &m, time_now(), a, &token, &err)) {
         fprintf(stderr, "cmpd token: %s\n", cmp_error_message(&err));
     } else {

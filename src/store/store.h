@@ -140,7 +140,8 @@ int store_partner_count(struct store *s, const char *tenant, const struct odata_
  * Shared secrets (key material every instance must agree on), by name.  Stores `candidate` (n
  * bytes, n > 0) under `name` unless a value is stored there already, and returns the stored value
  * (arena-owned, NUL-terminated after its *out_n bytes): of several instances starting at once,
- * all end up with the first one's value.  Names are ours ("signing-key", "skiptoken-key").
+ * all end up with the first one's value.  With no candidate (NULL, 0) it only reads: CMP_ENOTFOUND
+ * when nothing is stored.  Names are ours ("signing-key", "skiptoken-key").
  */
 int store_secret_ensure(struct store *s, const char *name, const void *candidate, size_t n,
                         struct arena *a, unsigned char **out, size_t *out_n, struct cmp_error *err);

@@ -692,6 +692,9 @@ static void test_store_secret_first_value_wins(void **state)
     memset(first, 0xa5, sizeof first);
     first[3] = 0; /* binary: a NUL inside must survive */
     memset(second, 0x5a, sizeof second);
+    assert_int_equal(store_secret_ensure(f->store, name, NULL, 0, f->arena, &got, &n, &f->err),
+                     CMP_ENOTFOUND);
+    cmp_error_clear(&f->err);
     assert_int_equal(
         store_secret_ensure(f->store, name, first, sizeof first, f->arena, &got, &n, &f->err), 0);
     assert_int_equal(n, sizeof first);
@@ -699,6 +702,10 @@ static void test_store_secret_first_value_wins(void **state)
     assert_int_equal(got[n], 0);
     assert_int_equal(
         store_secret_ensure(f->store, name, second, sizeof second, f->arena, &got, &n, &f->err), 0);
+    assert_int_equal(n, sizeof first);
+    assert_memory_equal(got, first, sizeof first);
+    /* Reading only. */
+    assert_int_equal(store_secret_ensure(f->store, name, NULL, 0, f->arena, &got, &n, &f->err), 0);
     assert_int_equal(n, sizeof first);
     assert_memory_equal(got, first, sizeof first);
 }

@@ -7,12 +7,16 @@
  * The statements of this file are prepared once when the connection opens and reused with bound
  * parameters; the partner statements are built from the model table (sqlite_row.c).  Listing and
  * counting, whose SQL depends on the query, are in sqlite_list.c.  Rows of another tenant are
- * never touched: the tenant id is part of every WHERE clause.  SQLite's own messages are logged,
+ * never touched: the tenant id is part of every WHERE clause.  The database file is created
+ * owner-only (0600).  SQLite's own messages are logged,
  * never returned to the client.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -209,11 +213,32 @@ static int configure(struct sqlite_store *s, struct cmp_error *err)
     return 0;
 }
 
+/*
+ * Create the database file owner-only (0600) when it does not exist: it may hold the keys
+ * (store_secret_ensure), and SQLite gives its -wal and -shm files the database file's mode.
+ */
+static int create_private(const char *path, struct cmp_error *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno == EEXIST)
+        return 0;
+    log_error("sqlite: cannot create %s: %s", path, strerror(errno));
+    return cmp_error_set(err, CMP_EIO, "Cannot create the database file.");
+}
+
 static int sq_open(const char *path, struct store **out, struct cmp_error *err)
 {
-    struct sqlite_store *s = calloc(1, sizeof *s);
-    int rc;
+    struct sqlite_store *s;
+    int rc = create_private(path, err);
 
+    if (rc)
+        return rc;
+    s = calloc(1, sizeof *s);
     if (!s)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
     s->base.ops = &store__sqlite_ops;
@@ -491,7 +516,7 @@ static int read_secret(struct sqlite_store *s, const char *name, struct arena *a
     if (!rc) {
         src = sqlite3_step(st);
         if (src != SQLITE_ROW) {
-            rc = src == SQLITE_DONE ? cmp_error_set(err, CMP_ESTORE, NULL)
+            rc = src == SQLITE_DONE ? cmp_error_set(err, CMP_ENOTFOUND, "No such secret.")
                                     : store__sqlite_error(s->db, src, "get secret", err);
         } else {
             v = sqlite3_column_blob(st, 0);
@@ -524,7 +549,9 @@ static int sq_secret_ensure(struct store *base, const char *name, const void *ca
     int src;
     int rc = 0;
 
-    if (n == 0 || n > STORE_MAX_SECRET)
+    if (!candidate || n == 0)
+        return read_secret(s, name, a, out, out_n, err);
+    if (n > STORE_MAX_SECRET)
         return cmp_error_set(err, CMP_EINTERNAL, NULL);
     src = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (src == SQLITE_OK)
