@@ -8,6 +8,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -525,6 +526,90 @@ static void test_keys_ephemeral_set_has_given_kid(void **state)
     auth_keys_free(k);
 }
 
+/* A generated PEM loads, gives the same kid every time, and matches the file layout's key. */
+static void test_keys_pem_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct auth_keys *k1 = NULL;
+    struct auth_keys *k2 = NULL;
+    struct auth_keys *from_file = NULL;
+    char *pem = NULL;
+    size_t n = 0;
+    char path[256];
+    const char *text;
+
+    assert_int_equal(auth_keys_new_pem(&pem, &n, NULL), 0);
+    assert_int_equal(strlen(pem), n);
+    assert_non_null(strstr(pem, "-----BEGIN PRIVATE KEY-----"));
+    assert_int_equal(auth_keys_load_pem(pem, n, NULL, &k1, NULL), 0);
+    assert_int_equal(auth_keys_load_pem(pem, n, NULL, &k2, NULL), 0);
+    assert_string_equal(auth_keys_local_kid(k1), auth_keys_local_kid(k2));
+    assert_int_equal(EVP_PKEY_get_bits(auth__keys_signing(k1)), 2048);
+    assert_int_equal(auth_keys_count(k1), 1);
+    auth_keys_free_pem(pem, n);
+    /* The PEM of the file layout loads to the same kid. */
+    assert_int_equal(auth_keys_load(f->data, NULL, &from_file, NULL), 0);
+    snprintf(path, sizeof path, "%s/keys/signing.pem", f->data);
+    text = read_text(f->a, path);
+    auth_keys_free(k2);
+    k2 = NULL;
+    assert_int_equal(auth_keys_load_pem(text, strlen(text), NULL, &k2, NULL), 0);
+    assert_string_equal(auth_keys_local_kid(k2), auth_keys_local_kid(from_file));
+    assert_string_not_equal(auth_keys_local_kid(k1), auth_keys_local_kid(k2));
+    auth_keys_free(k1);
+    auth_keys_free(k2);
+    auth_keys_free(from_file);
+}
+
+/* A stored PEM that is not an RSA key of 2048 bits or more is refused, a JWKS file is added. */
+static void test_keys_pem_rejects_bad_keys_and_adds_jwks(void **state)
+{
+    static const char *const bad[] = {
+        "",
+        "not a key",
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    };
+    struct fixture *f = *state;
+    struct auth_keys *k = NULL;
+    struct cmp_error err = {0};
+    EVP_PKEY *small = EVP_RSA_gen(1024);
+    BIO *bio;
+    char *text = NULL;
+    long len;
+    char *jwks;
+    size_t i;
+    char *pem = NULL;
+    size_t n = 0;
+
+    for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(auth_keys_load_pem(bad[i], strlen(bad[i]), NULL, &k, &err), CMP_EIO);
+        assert_non_null(strstr(err.msg, "not an RSA private key"));
+        cmp_error_clear(&err);
+    }
+    /* A well-formed RSA key that is too short. */
+    assert_non_null(small);
+    bio = BIO_new(BIO_s_mem());
+    assert_int_equal(PEM_write_bio_PrivateKey(bio, small, NULL, NULL, 0, NULL, NULL), 1);
+    len = BIO_get_mem_data(bio, &text);
+    assert_int_equal(auth_keys_load_pem(text, (size_t)len, NULL, &k, &err), CMP_EIO);
+    cmp_error_clear(&err);
+    BIO_free(bio);
+    EVP_PKEY_free(small);
+    /* The local key plus the keys of a JWKS file. */
+    assert_int_equal(auth_keys_new_pem(&pem, &n, NULL), 0);
+    assert_int_equal(auth__keys_ephemeral("other", &k, NULL), 0);
+    jwks = auth_keys_jwks_json(k);
+    auth_keys_free(k);
+    k = NULL;
+    write_text(f->jwks, jwks);
+    free(jwks);
+    assert_int_equal(auth_keys_load_pem(pem, n, f->jwks, &k, NULL), 0);
+    assert_int_equal(auth_keys_count(k), 2);
+    assert_non_null(auth__keys_find(k, "other", NULL));
+    auth_keys_free(k);
+    auth_keys_free_pem(pem, n);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -543,6 +628,8 @@ int main(void)
         T(test_keys_jwks_json_lists_public_keys),
         T(test_keys_rejects_bad_jwks),
         T(test_keys_ephemeral_set_has_given_kid),
+        T(test_keys_pem_round_trip),
+        T(test_keys_pem_rejects_bad_keys_and_adds_jwks),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
