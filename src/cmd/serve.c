@@ -1,7 +1,7 @@
 /*
  * cmd/serve.c - `cmpd serve`: configuration, keys, TLS material, the server, and signals.
  */
-#include <getopt.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +11,8 @@
 #include "auth/jwt.h"
 #include "auth/keys.h"
 #include "cmd/cmd.h"
+#include "cmd/config.h"
+#include "core/arena.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "http/server.h"
@@ -19,27 +21,7 @@
 
 #define MAX_LISTENERS 16
 
-static const char usage[] =
-    "usage: cmpd serve [options]\n"
-    "\n"
-    "  --data DIR            data directory (default ./cmpd-data): cmpd.db, keys/, tls/\n"
-    "  --store LOCATION      the store instead of DIR/cmpd.db: postgres://... (shared by\n"
-    "                        several instances), sqlite:PATH or a directory; the keys then\n"
-    "                        live in the store (default $CMPD_STORE)\n"
-    "  --listen URL          http://HOST:PORT or https://HOST:PORT; repeatable\n"
-    "                        (default https://127.0.0.1:8443 and http://127.0.0.1:8080)\n"
-    "  --public-url URL      root written into @odata.context, nextLink and Location\n"
-    "                        (default: the scheme and Host of each request)\n"
-    "  --tls-cert FILE       certificate chain (PEM) for https listeners\n"
-    "  --tls-key FILE        its private key (PEM); without both, a local CA in DIR/tls/\n"
-    "  --jwks FILE           also accept tokens signed by the keys of this JWKS file\n"
-    "  --tenants MODE        auto (default: unknown tenants are registered, licensed) or\n"
-    "                        registered (only tenants added with `cmpd tenant add`)\n"
-    "  --cloud NAME          global (default), usgov, usgov-dod or china\n"
-    "  --threads N           event loops (default: one per core)\n"
-    "  --page-size N         items per listing page, 1..1000 (default 1000); $top above it\n"
-    "                        is clamped\n"
-    "  -h, --help            this text\n";
+static const char synopsis[] = "usage: cmpd serve [options]\n";
 
 struct serve_opts {
     const char *data;
@@ -56,104 +38,182 @@ struct serve_opts {
     size_t page_size;
 };
 
-static int parse(int argc, char **argv, struct serve_opts *o)
+#define OPTS(p) ((struct serve_opts *)(p))
+
+/* A decimal integer in [lo, hi] into *out; -1 with a message otherwise. */
+static int int_in(const char *v, long lo, long hi, long *out, char *why, size_t n)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},
-        {"public-url", required_argument, NULL, 'p'},
-        {"tls-cert", required_argument, NULL, 'c'},
-        {"tls-key", required_argument, NULL, 'k'},
-        {"jwks", required_argument, NULL, 'j'},
-        {"tenants", required_argument, NULL, 't'},
-        {"threads", required_argument, NULL, 'n'},
-        {"cloud", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
-        {"page-size", required_argument, NULL, 'P'},
-        {"store", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
+    char *end;
+    long x;
+
+    errno = 0;
+    x = strtol(v, &end, 10);
+    if (!*v || *end || errno || x < lo || x > hi) {
+        snprintf(why, n, "'%s' is not a number in %ld..%ld", v, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int set_data(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first, (void)why, (void)n;
+    OPTS(o)->data = v;
+    return 0;
+}
+
+static int set_store(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first, (void)why, (void)n;
+    OPTS(o)->store = v;
+    return 0;
+}
+
+static int set_listen(void *o, const char *v, bool first, char *why, size_t n)
+{
+    struct serve_opts *s = OPTS(o);
+
+    if (first)
+        s->listen_count = 0; /* a later source replaces the listeners of an earlier one */
+    if (s->listen_count == MAX_LISTENERS) {
+        snprintf(why, n, "at most %d listeners", MAX_LISTENERS);
+        return -1;
+    }
+    s->listen[s->listen_count++] = v;
+    return 0;
+}
+
+static int set_public_url(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first, (void)why, (void)n;
+    OPTS(o)->public_url = v;
+    return 0;
+}
+
+static int set_tls_cert(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first, (void)why, (void)n;
+    OPTS(o)->tls_cert = v;
+    return 0;
+}
+
+static int set_tls_key(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first, (void)why, (void)n;
+    OPTS(o)->tls_key = v;
+    return 0;
+}
+
+static int set_jwks(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first, (void)why, (void)n;
+    OPTS(o)->jwks = v;
+    return 0;
+}
+
+static int set_tenants(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    if (strcmp(v, "auto") == 0) {
+        OPTS(o)->tenants = API_TENANTS_AUTO;
+    } else if (strcmp(v, "registered") == 0) {
+        OPTS(o)->tenants = API_TENANTS_REGISTERED;
+    } else {
+        snprintf(why, n, "auto or registered, not '%s'", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_cloud(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    if (!auth_cloud_find(v)) {
+        snprintf(why, n, "global, usgov, usgov-dod or china, not '%s'", v);
+        return -1;
+    }
+    OPTS(o)->cloud = v;
+    return 0;
+}
+
+static int set_threads(void *o, const char *v, bool first, char *why, size_t n)
+{
+    long x;
+
+    (void)first;
+    if (int_in(v, 1, 64, &x, why, n))
+        return -1;
+    OPTS(o)->threads = (unsigned)x;
+    return 0;
+}
+
+static int set_page_size(void *o, const char *v, bool first, char *why, size_t n)
+{
+    long x;
+
+    (void)first;
+    if (int_in(v, 1, API_PAGE_SIZE, &x, why, n))
+        return -1;
+    OPTS(o)->page_size = (size_t)x;
+    return 0;
+}
+
+static int set_config(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)o, (void)v, (void)first, (void)why, (void)n;
+    return 0; /* read before the others by cmd_config_parse() */
+}
+
+/* Every option of `cmpd serve`, in --help order. */
+static const struct cmd_opt serve_options[] = {
+    {"data", "DIR", "data directory (default ./cmpd-data): cmpd.db, keys/, tls/", false, set_data},
+    {"store", "LOCATION",
+     "the store instead of DIR/cmpd.db: postgres://... (shared by\n"
+     "several instances), sqlite:PATH or a directory; the keys then\n"
+     "live in the store",
+     false, set_store},
+    {"listen", "URL",
+     "http://HOST:PORT or https://HOST:PORT; repeatable\n"
+     "(default https://127.0.0.1:8443 and http://127.0.0.1:8080)",
+     true, set_listen},
+    {"public-url", "URL",
+     "root written into @odata.context, nextLink and Location\n"
+     "(default: the scheme and Host of each request)",
+     false, set_public_url},
+    {"tls-cert", "FILE", "certificate chain (PEM) for https listeners", false, set_tls_cert},
+    {"tls-key", "FILE", "its private key (PEM); without both, a local CA in DIR/tls/", false,
+     set_tls_key},
+    {"jwks", "FILE", "also accept tokens signed by the keys of this JWKS file", false, set_jwks},
+    {"tenants", "MODE",
+     "auto (default: unknown tenants are registered, licensed) or\n"
+     "registered (only tenants added with `cmpd tenant add`)",
+     false, set_tenants},
+    {"cloud", "NAME", "global (default), usgov, usgov-dod or china", false, set_cloud},
+    {"threads", "N", "event loops (default: one per core)", false, set_threads},
+    {"page-size", "N",
+     "items per listing page, 1..1000 (default 1000); $top above it\n"
+     "is clamped",
+     false, set_page_size},
+    {"config", "FILE", "read options from FILE first (default $CMPD_CONFIG)", false, set_config},
+};
+
+#define SERVE_OPTION_COUNT (sizeof serve_options / sizeof *serve_options)
+
+static int parse(int argc, char **argv, struct serve_opts *o, struct arena *a)
+{
+    int rc;
 
     memset(o, 0, sizeof *o);
     o->data = CMD_DEFAULT_DATA;
     o->cloud = "global";
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 's':
-            o->store = optarg;
-            break;
-        case 'l':
-            if (o->listen_count == MAX_LISTENERS) {
-                fprintf(stderr, "cmpd serve: at most %d listeners\n", MAX_LISTENERS);
-                return 2;
-            }
-            o->listen[o->listen_count++] = optarg;
-            break;
-        case 'p':
-            o->public_url = optarg;
-            break;
-        case 'c':
-            o->tls_cert = optarg;
-            break;
-        case 'k':
-            o->tls_key = optarg;
-            break;
-        case 'j':
-            o->jwks = optarg;
-            break;
-        case 'C':
-            o->cloud = optarg;
-            break;
-        case 't':
-            if (strcmp(optarg, "auto") == 0) {
-                o->tenants = API_TENANTS_AUTO;
-            } else if (strcmp(optarg, "registered") == 0) {
-                o->tenants = API_TENANTS_REGISTERED;
-            } else {
-                fprintf(stderr, "cmpd serve: --tenants is auto or registered\n");
-                return 2;
-            }
-            break;
-        case 'n': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 64) {
-                fprintf(stderr, "cmpd serve: --threads is 1..64\n");
-                return 2;
-            }
-            o->threads = (unsigned)v;
-            break;
-        }
-        case 'P': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > API_PAGE_SIZE) {
-                fprintf(stderr, "cmpd serve: --page-size is 1..%d\n", API_PAGE_SIZE);
-                return 2;
-            }
-            o->page_size = (size_t)v;
-            break;
-        }
-        case 'h':
-            fputs(usage, stdout);
-            return 1;
-        default:
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
-    if (optind < argc || (!o->tls_cert != !o->tls_key)) {
-        fputs(optind < argc ? "cmpd serve: unexpected argument\n"
-                            : "cmpd serve: --tls-cert and --tls-key go together\n",
-              stderr);
+    rc = cmd_config_parse("serve", synopsis, serve_options, SERVE_OPTION_COUNT, argc, argv, o, a);
+    if (rc)
+        return rc;
+    if (!o->tls_cert != !o->tls_key) {
+        fputs("cmpd serve: --tls-cert and --tls-key go together\n", stderr);
         return 2;
     }
-    o->store = cmd_store_location(o->store);
     if (o->listen_count == 0) {
         o->listen[o->listen_count++] = "https://127.0.0.1:8443";
         o->listen[o->listen_count++] = "http://127.0.0.1:8080";
@@ -249,13 +309,16 @@ int cmd_serve(int argc, char **argv)
     struct serve_state st;
     struct http_server *srv = NULL;
     struct cmp_error err = {0};
+    struct arena *a = arena_new(0); /* option values read from the environment or a file */
     sigset_t set;
     size_t i;
     int sig = 0;
-    int rc = parse(argc, argv, &o);
+    int rc = a ? parse(argc, argv, &o, a) : 2;
 
-    if (rc)
+    if (rc) {
+        arena_free(a);
         return rc == 1 ? 0 : rc;
+    }
     memset(&st, 0, sizeof st);
     /* Threads inherit the mask: only this thread receives the stop signals, via sigwait(). */
     signal(SIGPIPE, SIG_IGN);
@@ -269,6 +332,7 @@ int cmd_serve(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "cmpd: %s\n", cmp_error_message(&err));
         release(&st);
+        arena_free(a);
         return 1;
     }
     for (i = 0; i < o.listen_count; i++)
@@ -282,6 +346,7 @@ int cmd_serve(int argc, char **argv)
     log_info("stopping on signal %d", sig);
     http_server_stop(srv);
     release(&st);
+    arena_free(a);
     log_info("stopped");
     return 0;
 }
