@@ -2,11 +2,13 @@
  * cmd/serve.c - `cmpd serve`: configuration, keys, TLS material, the server, and signals.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/jwt.h"
 #include "auth/keys.h"
@@ -36,6 +38,7 @@ struct serve_opts {
     enum api_tenant_mode tenants;
     unsigned threads;
     size_t page_size;
+    const char *access_log; /* a path, "-" (stdout, the default) or "off" */
 };
 
 #define OPTS(p) ((struct serve_opts *)(p))
@@ -159,6 +162,17 @@ static int set_page_size(void *o, const char *v, bool first, char *why, size_t n
     return 0;
 }
 
+static int set_access_log(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    if (!*v) {
+        snprintf(why, n, "a file, - (standard output) or off");
+        return -1;
+    }
+    OPTS(o)->access_log = v;
+    return 0;
+}
+
 static int set_config(void *o, const char *v, bool first, char *why, size_t n)
 {
     (void)o, (void)v, (void)first, (void)why, (void)n;
@@ -195,6 +209,10 @@ static const struct cmd_opt serve_options[] = {
      "items per listing page, 1..1000 (default 1000); $top above it\n"
      "is clamped",
      false, set_page_size},
+    {"access-log", "PATH",
+     "a JSON line per request to PATH (appended, mode 0600), - for\n"
+     "standard output (the default), or off",
+     false, set_access_log},
     {"config", "FILE", "read options from FILE first (default $CMPD_CONFIG)", false, set_config},
 };
 
@@ -207,6 +225,7 @@ static int parse(int argc, char **argv, struct serve_opts *o, struct arena *a)
     memset(o, 0, sizeof *o);
     o->data = CMD_DEFAULT_DATA;
     o->cloud = "global";
+    o->access_log = "-";
     rc = cmd_config_parse("serve", synopsis, serve_options, SERVE_OPTION_COUNT, argc, argv, o, a);
     if (rc)
         return rc;
@@ -232,6 +251,7 @@ struct serve_state {
     char *public_url;
     unsigned char paging_key[API_PAGING_KEY_LEN];
     const char *backend; /* the store's name ("sqlite"): a static string */
+    int access_log_fd;   /* an opened --access-log file, else -1 */
 };
 
 _Static_assert(CMD_PAGING_KEY_LEN == API_PAGING_KEY_LEN, "one $skiptoken key length");
@@ -290,6 +310,20 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.tenants = o->tenants;
     st->cfg.paging_key = st->paging_key;
     st->cfg.page_size = o->page_size ? o->page_size : API_PAGE_SIZE;
+    if (strcmp(o->access_log, "off") == 0) {
+        st->cfg.access_log = false;
+    } else if (strcmp(o->access_log, "-") == 0) {
+        st->cfg.access_log = true;
+        st->cfg.access_log_fd = STDOUT_FILENO;
+    } else {
+        st->access_log_fd =
+            open(o->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (st->access_log_fd < 0)
+            return cmp_error_set(err, CMP_EIO, "cannot open the access log %s: %s", o->access_log,
+                                 strerror(errno));
+        st->cfg.access_log = true;
+        st->cfg.access_log_fd = st->access_log_fd;
+    }
     return 0;
 }
 
@@ -301,6 +335,8 @@ static void release(struct serve_state *st)
     free(st->cert);
     free(st->key);
     free(st->public_url);
+    if (st->access_log_fd >= 0)
+        close(st->access_log_fd);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -320,6 +356,7 @@ int cmd_serve(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     }
     memset(&st, 0, sizeof st);
+    st.access_log_fd = -1;
     /* Threads inherit the mask: only this thread receives the stop signals, via sigwait(). */
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&set);

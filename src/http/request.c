@@ -4,8 +4,11 @@
  * headers (graph-conventions.md 3).  Every failure becomes a Graph error body here, through
  * graph/errors.c, and nowhere else.
  */
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "auth/jwt.h"
@@ -18,8 +21,10 @@
 #include "core/time.h"
 #include "core/uuid.h"
 #include "graph/errors.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "http/server_impl.h"
+#include "store/store.h"
 
 /* Largest response body (a page of 1000 partners with large assignment lists fits easily). */
 #define MAX_RESPONSE (64 * 1024 * 1024)
@@ -40,6 +45,10 @@ struct reqctx {
     size_t client_request_id_len;
     bool tls;
     const char *base_url;
+    struct timespec start;
+    enum metrics_route route; /* for the metrics and the access log */
+    const char *tenant;       /* the caller's, once the token is verified; else NULL */
+    const char *app_id;
 };
 
 static h2o_iovec_t header(h2o_req_t *req, const h2o_token_t *token)
@@ -298,6 +307,28 @@ static int check_body(struct reqctx *c)
     return 0;
 }
 
+/* The metrics label of a matched route. */
+static enum metrics_route route_label(const struct route_match *m)
+{
+    if (!m->route)
+        return MR_NONE;
+    switch (m->target) {
+    case ROUTE_COLLECTION:
+        return m->route->has_body ? MR_CREATE : MR_LIST;
+    case ROUTE_ITEM:
+        if (m->route->has_body)
+            return MR_UPDATE;
+        return m->route->method[0] == 'D' ? MR_DELETE : MR_GET;
+    case ROUTE_COUNT:
+        return MR_COUNT;
+    case ROUTE_METADATA:
+        return MR_METADATA;
+    case ROUTE_SERVICE:
+        return MR_SERVICE;
+    }
+    return MR_NONE;
+}
+
 /* Authenticate, admit the tenant, authorise and run the matched route. */
 static int dispatch(struct reqctx *c, const struct route_match *m)
 {
@@ -309,11 +340,14 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     int rc;
 
     memset(&who, 0, sizeof who);
+    c->route = route_label(m);
     if (!m->public_target) {
         rc = auth_jwt_verify(cfg->keys, cfg->cloud, authz.base, authz.len, time_now(), c->arena,
                              &who, &c->err);
         if (rc)
             return rc;
+        c->tenant = arena_strdup(c->arena, who.tenant);
+        c->app_id = who.app_id;
     }
     if (!m->route) {
         char allow[64];
@@ -370,9 +404,170 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     return 0;
 }
 
-static bool is_health(h2o_req_t *req, size_t path_len)
+/* ---- the operational endpoints: no token, GET and HEAD only ---- */
+
+/* GET /readyz: 200 when this loop's store answers, else 503. */
+static void send_ready(struct reqctx *c)
 {
-    return h2o_memis(req->path.base, path_len, H2O_STRLIT("/healthz"));
+    struct store_tenant t;
+    struct cmp_error err = {0};
+    int rc;
+
+    /* A lookup of the nil tenant, which is never registered: any answer but an error will do. */
+    rc = store_tenant_get(c->w->store, "00000000-0000-0000-0000-000000000000", &t, &err);
+    common_headers(c);
+    if (rc && rc != CMP_ENOTFOUND) {
+        add_s(c, "retry-after", "1");
+        send_body(c, 503, "application/json", "{\"status\":\"unavailable\"}", 24);
+        return;
+    }
+    send_body(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
+}
+
+/* GET /metrics: the counters of every loop, in Prometheus text. */
+static void send_metrics(struct reqctx *c)
+{
+    struct http_server *srv = c->w->srv;
+    struct http_metrics **loops = arena_calloc(c->arena, srv->worker_count, sizeof *loops);
+    unsigned i;
+
+    if (!loops) {
+        cmp_error_set(&c->err, CMP_ENOMEM, NULL);
+        send_error(c);
+        return;
+    }
+    buf_reset(&c->out);
+    for (i = 0; i < srv->worker_count; i++)
+        loops[i] = &srv->workers[i].metrics;
+    if (metrics_write(&c->out, loops, srv->worker_count)) {
+        cmp_error_set(&c->err, CMP_ENOMEM, NULL);
+        send_error(c);
+        return;
+    }
+    common_headers(c);
+    send_body(c, 200, METRICS_CONTENT_TYPE, c->out.data, c->out.len);
+}
+
+static const struct {
+    const char *path;
+    enum metrics_route route;
+    void (*send)(struct reqctx *c);
+} op_endpoints[] = {
+    {"/healthz", MR_HEALTHZ, NULL},
+    {"/readyz", MR_READYZ, send_ready},
+    {"/metrics", MR_METRICS, send_metrics},
+};
+
+/* Serve `path` when it is an operational endpoint; false when it is not one. */
+static bool serve_op_endpoint(struct reqctx *c, const char *path, size_t n)
+{
+    h2o_req_t *req = c->req;
+    size_t i;
+
+    for (i = 0; i < sizeof op_endpoints / sizeof *op_endpoints; i++) {
+        if (!h2o_memis(path, n, op_endpoints[i].path, strlen(op_endpoints[i].path)))
+            continue;
+        c->route = op_endpoints[i].route;
+        if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+            !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+            add_s(c, "allow", "GET, HEAD");
+            cmp_error_set(&c->err, CMP_EMETHOD, NULL);
+            send_error(c);
+        } else if (op_endpoints[i].send) {
+            op_endpoints[i].send(c);
+        } else {
+            common_headers(c);
+            send_body(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- after the response ---- */
+
+static uint64_t elapsed_us(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)((now.tv_sec - start->tv_sec) * 1000000 +
+                      (now.tv_nsec - start->tv_nsec) / 1000);
+}
+
+static void json_field(struct buf *b, const char *name, const char *v, size_t n)
+{
+    buf_printf(b, ",\"%s\":\"", name);
+    buf_append_json_escaped(b, v, n);
+    buf_putc(b, '"');
+}
+
+/*
+ * One JSON line per request: time, request ids, peer, method, path and query, status, bytes,
+ * duration, tenant and app.  Never a header value that carries a credential.
+ */
+static void access_log(struct reqctx *c, uint64_t us)
+{
+    const struct http_config *cfg = c->w->srv->cfg;
+    h2o_req_t *req = c->req;
+    struct sockaddr_storage ss;
+    char peer[64] = "";
+    char when[20];
+    struct timespec now;
+    struct buf b;
+    socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    const char *p;
+    size_t left;
+
+    if (len > 0)
+        h2o_socket_getnumerichost((struct sockaddr *)&ss, len, peer);
+    clock_gettime(CLOCK_REALTIME, &now);
+    time_format_inner_date(now.tv_sec, when);
+    buf_init(&b, 64 * 1024);
+    buf_printf(&b, "{\"time\":\"%.19s.%03dZ\"", when, (int)(now.tv_nsec / 1000000));
+    json_field(&b, "request_id", c->request_id, strlen(c->request_id));
+    json_field(&b, "client_request_id", c->client_request_id, c->client_request_id_len);
+    json_field(&b, "remote", peer, strlen(peer));
+    json_field(&b, "method", req->method.base, req->method.len);
+    json_field(&b, "path", req->path.base, req->path.len);
+    buf_printf(&b, ",\"status\":%d,\"bytes\":%zu,\"duration_ms\":%.3f", req->res.status,
+               req->res.content_length == SIZE_MAX ? (size_t)0 : req->res.content_length,
+               (double)us / 1000.0);
+    if (c->tenant)
+        json_field(&b, "tenant", c->tenant, strlen(c->tenant));
+    if (c->app_id && *c->app_id)
+        json_field(&b, "app_id", c->app_id, strlen(c->app_id));
+    if (c->err.code && req->res.status >= 400)
+        json_field(&b, "error", cmp_err_graph_code(c->err.code),
+                   strlen(cmp_err_graph_code(c->err.code)));
+    if (buf_puts(&b, "}\n") == 0) {
+        /* One write(2) per line: lines of concurrent loops never interleave (O_APPEND). */
+        for (p = b.data, left = b.len; left;) {
+            ssize_t w = write(cfg->access_log_fd, p, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break;
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    buf_fini(&b);
+}
+
+/* Count the request, and log it. */
+static void finish(struct reqctx *c)
+{
+    uint64_t us = elapsed_us(&c->start);
+    struct http_metrics *m = &c->w->metrics;
+    int code = c->err.code;
+
+    metrics_request(m, c->route, metrics_method(c->req->method.base, c->req->method.len),
+                    c->req->res.status, us);
+    if (code == CMP_ESTORE || (code == CMP_EUNAVAILABLE && c->route != MR_NONE))
+        metrics_add(&m->store_errors, 1);
+    if (c->w->srv->cfg->access_log)
+        access_log(c, us);
 }
 
 int http__on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -384,9 +579,11 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
 
     (void)self;
     memset(&c, 0, sizeof c);
+    clock_gettime(CLOCK_MONOTONIC, &c.start);
     c.req = req;
     c.w = (struct http_worker *)req->conn->ctx;
     c.tls = req->input.scheme == &H2O_URL_SCHEME_HTTPS;
+    c.route = MR_NONE;
     buf_init(&c.out, MAX_RESPONSE);
     c.arena = arena_new(0);
     if (!c.arena || uuid_v4(c.request_id)) {
@@ -396,16 +593,7 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     client_request_id(&c);
     c.base_url = base_url(&c);
-    if (is_health(req, path_len) &&
-        (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
-         h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))) {
-        common_headers(&c);
-        send_body(&c, 200, "application/json", "{\"status\":\"ok\"}", 15);
-    } else if (is_health(req, path_len)) {
-        add_s(&c, "allow", "GET, HEAD");
-        cmp_error_set(&c.err, CMP_EMETHOD, NULL);
-        send_error(&c);
-    } else {
+    if (!serve_op_endpoint(&c, req->path.base, path_len)) {
         rc = router_match(c.arena, req->method.base, req->method.len, req->path.base, path_len, &m,
                           &c.err);
         if (!rc)
@@ -416,6 +604,7 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
             send_error(&c);
         }
     }
+    finish(&c);
     buf_fini(&c.out);
     arena_free(c.arena);
     return 0;

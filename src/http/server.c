@@ -101,32 +101,40 @@ static void on_conn_close(void *data)
 {
     struct http_conn *c = data;
 
+    metrics_add(&c->w->metrics.connections_open, -1);
     h2o_linklist_unlink(&c->link);
     free(c);
 }
 
-static void on_accept(h2o_socket_t *listener, const char *err)
+/* Track the accepted `sock` in w->conns and hand it to h2o (which closes it when done). */
+static void serve(struct http_worker *w, h2o_accept_ctx_t *actx, h2o_socket_t *sock)
 {
-    h2o_accept_ctx_t *actx = listener->data;
-    struct http_worker *w = (struct http_worker *)actx->ctx;
-    struct http_conn *c;
-    h2o_socket_t *sock;
+    struct http_conn *c = calloc(1, sizeof *c); /* h2o_linklist_insert wants a zeroed node */
 
-    if (err)
-        return;
-    sock = h2o_evloop_socket_accept(listener);
-    if (!sock)
-        return;
-    c = calloc(1, sizeof *c); /* h2o_linklist_insert wants an unlinked (zeroed) node */
     if (!c) {
         h2o_socket_close(sock);
         return;
     }
     c->sock = sock;
+    c->w = w;
+    metrics_add(&w->metrics.connections, 1);
+    metrics_add(&w->metrics.connections_open, 1);
     h2o_linklist_insert(&w->conns, &c->link);
     sock->on_close.cb = on_conn_close;
     sock->on_close.data = c;
     h2o_accept(actx, sock);
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    h2o_accept_ctx_t *actx = listener->data;
+    h2o_socket_t *sock;
+
+    if (err)
+        return;
+    sock = h2o_evloop_socket_accept(listener);
+    if (sock)
+        serve((struct http_worker *)actx->ctx, actx, sock);
 }
 
 /*
@@ -166,27 +174,14 @@ static bool connections_gone(h2o_context_t *ctx)
     return true;
 }
 
-static void *worker_main(void *arg)
+/*
+ * Ask open connections to finish (idle HTTP/1 ones close, HTTP/2 ones get GOAWAY) and give
+ * responses in flight a bounded time; w->drained says whether every connection closed.
+ */
+static void drain(struct http_worker *w)
 {
-    struct http_worker *w = arg;
-    struct http_server *s = w->srv;
-    size_t i;
     int64_t drained = 0;
 
-    for (i = 0; i < s->cfg->listener_count; i++) {
-        w->socks[i] = h2o_evloop_socket_create(w->loop, w->fds[i], H2O_SOCKET_FLAG_DONT_READ);
-        w->socks[i]->data = &w->accept[i];
-        h2o_socket_read_start(w->socks[i], on_accept);
-    }
-    while (!atomic_load(&s->stopping))
-        h2o_evloop_run(w->loop, LOOP_TICK_MS);
-    /* Stop accepting, ask open connections to finish (idle HTTP/1 ones close, HTTP/2 ones get
-     * GOAWAY), and give responses in flight a bounded time. */
-    for (i = 0; i < s->cfg->listener_count; i++) {
-        h2o_socket_read_stop(w->socks[i]);
-        h2o_socket_close(w->socks[i]);
-        w->socks[i] = NULL;
-    }
     h2o_context_request_shutdown(&w->ctx);
     while (!connections_gone(&w->ctx) && drained < DRAIN_MS) {
         /* Responses being written get FLUSH_MS to leave before idle connections are ended. */
@@ -196,6 +191,28 @@ static void *worker_main(void *arg)
         drained += 10;
     }
     w->drained = connections_gone(&w->ctx);
+}
+
+static void *worker_main(void *arg)
+{
+    struct http_worker *w = arg;
+    struct http_server *s = w->srv;
+    size_t i;
+
+    for (i = 0; i < s->cfg->listener_count; i++) {
+        w->socks[i] = h2o_evloop_socket_create(w->loop, w->fds[i], H2O_SOCKET_FLAG_DONT_READ);
+        w->socks[i]->data = &w->accept[i];
+        h2o_socket_read_start(w->socks[i], on_accept);
+    }
+    while (!atomic_load(&s->stopping))
+        h2o_evloop_run(w->loop, LOOP_TICK_MS);
+    /* Stop accepting, then let the open connections finish. */
+    for (i = 0; i < s->cfg->listener_count; i++) {
+        h2o_socket_read_stop(w->socks[i]);
+        h2o_socket_close(w->socks[i]);
+        w->socks[i] = NULL;
+    }
+    drain(w);
     return NULL;
 }
 
@@ -214,14 +231,18 @@ static void set_diagnostic(struct http_server *s)
 static int init_worker(struct http_server *s, struct http_worker *w, struct cmp_error *err)
 {
     const struct http_config *cfg = s->cfg;
+    size_t n;
     size_t i;
     int rc;
 
     w->srv = s;
     h2o_linklist_init_anchor(&w->conns);
-    w->accept = calloc(cfg->listener_count, sizeof *w->accept);
-    w->socks = calloc(cfg->listener_count, sizeof *w->socks);
-    w->fds = calloc(cfg->listener_count, sizeof *w->fds);
+    /* At least one of each: a test server (no listener) serves its connections through
+     * accept[0]. */
+    n = cfg->listener_count ? cfg->listener_count : 1;
+    w->accept = calloc(n, sizeof *w->accept);
+    w->socks = calloc(n, sizeof *w->socks);
+    w->fds = calloc(n, sizeof *w->fds);
     if (!w->accept || !w->socks || !w->fds)
         return cmp_error_set(err, CMP_ENOMEM, "out of memory");
     for (i = 0; i < cfg->listener_count; i++)
@@ -274,7 +295,8 @@ static void free_server(struct http_server *s)
     free(s);
 }
 
-int http_server_start(const struct http_config *cfg, struct http_server **out,
+/* The server of `cfg` with `workers` workers initialised, no thread started yet. */
+static int server_new(const struct http_config *cfg, unsigned workers, struct http_server **out,
                       struct cmp_error *err)
 {
     struct http_server *s = calloc(1, sizeof *s);
@@ -298,9 +320,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **out,
     h = (struct http_handler *)h2o_create_handler(path, sizeof *h);
     h->super.on_req = http__on_req;
     h->srv = s;
-    s->worker_count = cfg->threads ? cfg->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-    if (s->worker_count == 0 || s->worker_count > 64)
-        s->worker_count = 1;
+    s->worker_count = workers;
     s->workers = calloc(s->worker_count, sizeof *s->workers);
     if (!s->workers) {
         free_server(s);
@@ -308,6 +328,27 @@ int http_server_start(const struct http_config *cfg, struct http_server **out,
     }
     for (i = 0; i < s->worker_count && !rc; i++)
         rc = init_worker(s, &s->workers[i], err);
+    if (rc) {
+        free_server(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int http_server_start(const struct http_config *cfg, struct http_server **out,
+                      struct cmp_error *err)
+{
+    struct http_server *s;
+    unsigned workers = cfg->threads ? cfg->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned i;
+    int rc;
+
+    if (workers == 0 || workers > 64)
+        workers = 1;
+    rc = server_new(cfg, workers, &s, err);
+    if (rc)
+        return rc;
     for (i = 0; i < s->worker_count && !rc; i++) {
         if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]))
             rc = cmp_error_set(err, CMP_EIO, "cannot start a thread");
@@ -332,5 +373,55 @@ void http_server_stop(struct http_server *s)
     for (i = 0; i < s->worker_count; i++)
         if (s->workers[i].started)
             pthread_join(s->workers[i].thread, NULL);
+    free_server(s);
+}
+
+/* ---- for the in-process fuzz target and tests ---- */
+
+int http__test_new(const struct http_config *cfg, struct http_server **out, struct cmp_error *err)
+{
+    struct http_server *s;
+    struct http_worker *w;
+    int rc;
+
+    if (cfg->listener_count)
+        return cmp_error_set(err, CMP_EBADREQUEST, "a test server binds no listener");
+    rc = server_new(cfg, 1, &s, err);
+    if (rc)
+        return rc;
+    w = &s->workers[0];
+    w->accept[0].ctx = &w->ctx;
+    w->accept[0].hosts = s->globalconf.hosts;
+    /* It runs, on the caller's thread: free_worker() disposes of it only once drained. */
+    w->started = true;
+    *out = s;
+    return 0;
+}
+
+void http__test_accept(struct http_server *s, int fd)
+{
+    struct http_worker *w = &s->workers[0];
+
+    serve(w, &w->accept[0],
+          h2o_evloop_socket_create(w->loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION));
+}
+
+size_t http__test_run(struct http_server *s, int ms)
+{
+    struct http_worker *w = &s->workers[0];
+    size_t n = 0;
+    h2o_linklist_t *l;
+
+    h2o_evloop_run(w->loop, ms);
+    for (l = w->conns.next; l != &w->conns; l = l->next)
+        n++;
+    return n;
+}
+
+void http__test_free(struct http_server *s)
+{
+    if (!s)
+        return;
+    drain(&s->workers[0]);
     free_server(s);
 }

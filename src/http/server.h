@@ -39,6 +39,8 @@ struct http_config {
     enum api_tenant_mode tenants;
     const unsigned char *paging_key; /* API_PAGING_KEY_LEN bytes */
     size_t page_size;                /* items per listing page */
+    bool access_log;                 /* write a JSON line per request to access_log_fd */
+    int access_log_fd;
 };
 
 /* Parse "http://host:port" / "https://[::1]:8443".  0 or CMP_EBADREQUEST with `err`. */
@@ -53,5 +55,24 @@ int http_server_start(const struct http_config *cfg, struct http_server **out,
 
 /* Stop accepting, let the loops finish what is in flight (bounded), join, release everything. */
 void http_server_stop(struct http_server *s);
+
+/* ---- for the in-process fuzz target and tests ---- */
+
+/*
+ * A server of one worker that runs on the caller's thread: no listener (cfg->listener_count must
+ * be 0, else CMP_EBADREQUEST), no thread.  It serves the connections handed in with
+ * http__test_accept() while the caller turns its loop with http__test_run().  Same pipeline and
+ * errors as http_server_start(); release it with http__test_free() (never http_server_stop()).
+ */
+int http__test_new(const struct http_config *cfg, struct http_server **out, struct cmp_error *err);
+
+/* Serve the connected stream socket `fd` as if accepted; the server owns (and closes) it. */
+void http__test_accept(struct http_server *s, int fd);
+
+/* Run the loop once, waiting at most `ms` milliseconds.  Returns the connections still open. */
+size_t http__test_run(struct http_server *s, int ms);
+
+/* Let open connections finish (bounded, as a stop does), then release everything. */
+void http__test_free(struct http_server *s);
 
 #endif

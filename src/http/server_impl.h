@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "http/metrics.h"
 #include "http/server.h"
 
 struct store;
@@ -24,12 +25,14 @@ struct http_worker {
     bool started;
     bool drained;         /* every connection closed before the thread ended */
     h2o_linklist_t conns; /* struct http_conn: the sockets this loop accepted and still holds */
+    struct http_metrics metrics; /* written by this loop only */
 };
 
 /* An accepted socket, tracked so that a stop can close idle keep-alive connections. */
 struct http_conn {
     h2o_linklist_t link;
     h2o_socket_t *sock;
+    struct http_worker *w;
 };
 
 struct http_handler {
