@@ -17,15 +17,15 @@
 #include "core/err.h"
 
 static const char *const route_names[MR__N] = {
-    [MR_LIST] = "list",         [MR_GET] = "get",           [MR_CREATE] = "create",
-    [MR_UPDATE] = "update",     [MR_DELETE] = "delete",     [MR_COUNT] = "count",
-    [MR_METADATA] = "metadata", [MR_SERVICE] = "service",   [MR_HEALTHZ] = "healthz",
-    [MR_READYZ] = "readyz",     [MR_METRICS] = "metrics",   [MR_NONE] = "none",
+    [MR_LIST] = "list",         [MR_GET] = "get",         [MR_CREATE] = "create",
+    [MR_UPDATE] = "update",     [MR_DELETE] = "delete",   [MR_COUNT] = "count",
+    [MR_METADATA] = "metadata", [MR_SERVICE] = "service", [MR_HEALTHZ] = "healthz",
+    [MR_READYZ] = "readyz",     [MR_METRICS] = "metrics", [MR_NONE] = "none",
 };
 
 static const char *const method_names[MM__N] = {
-    [MM_GET] = "GET",     [MM_HEAD] = "HEAD",     [MM_POST] = "POST",   [MM_PATCH] = "PATCH",
-    [MM_PUT] = "PUT",     [MM_DELETE] = "DELETE", [MM_OTHER] = "OTHER",
+    [MM_GET] = "GET", [MM_HEAD] = "HEAD",     [MM_POST] = "POST",   [MM_PATCH] = "PATCH",
+    [MM_PUT] = "PUT", [MM_DELETE] = "DELETE", [MM_OTHER] = "OTHER",
 };
 
 static const int statuses[METRICS_STATUSES] = {200, 201, 204, 400, 401, 403, 404,
@@ -165,21 +165,21 @@ int metrics_write(struct buf *out, struct http_metrics *const *loops, size_t n)
     if (!rc)
         rc = write_latency(out, loops, n);
     if (!rc)
-        rc = buf_printf(
-            out,
-            "# HELP cmpd_store_errors_total Requests that failed in the store.\n"
-            "# TYPE cmpd_store_errors_total counter\n"
-            "cmpd_store_errors_total %llu\n"
-            "# HELP cmpd_throttled_requests_total Requests refused with 429.\n"
-            "# TYPE cmpd_throttled_requests_total counter\n"
-            "cmpd_throttled_requests_total %llu\n"
-            "# HELP cmpd_connections_total Connections accepted.\n"
-            "# TYPE cmpd_connections_total counter\n"
-            "cmpd_connections_total %llu\n"
-            "# HELP cmpd_open_connections Connections open now.\n"
-            "# TYPE cmpd_open_connections gauge\n"
-            "cmpd_open_connections %llu\n",
-            (unsigned long long)SUM(store_errors), (unsigned long long)SUM(throttled),
-            (unsigned long long)SUM(connections), (unsigned long long)SUM(connections_open));
+        rc = buf_printf(out,
+                        "# HELP cmpd_store_errors_total Requests that failed in the store.\n"
+                        "# TYPE cmpd_store_errors_total counter\n"
+                        "cmpd_store_errors_total %llu\n"
+                        "# HELP cmpd_throttled_requests_total Requests refused with 429.\n"
+                        "# TYPE cmpd_throttled_requests_total counter\n"
+                        "cmpd_throttled_requests_total %llu\n"
+                        "# HELP cmpd_connections_total Connections accepted.\n"
+                        "# TYPE cmpd_connections_total counter\n"
+                        "cmpd_connections_total %llu\n"
+                        "# HELP cmpd_open_connections Connections open now.\n"
+                        "# TYPE cmpd_open_connections gauge\n"
+                        "cmpd_open_connections %llu\n",
+                        (unsigned long long)SUM(store_errors), (unsigned long long)SUM(throttled),
+                        (unsigned long long)SUM(connections),
+                        (unsigned long long)SUM(connections_open));
     return rc ? CMP_ENOMEM : 0;
 }
