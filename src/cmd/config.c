@@ -147,8 +147,7 @@ static int from_file(const char *cmd, const char *path, const struct cmd_opt *t,
     return rc;
 }
 
-static int from_env(const char *cmd, const struct cmd_opt *t, size_t n, void *opts,
-                    struct arena *a)
+static int from_env(const char *cmd, const struct cmd_opt *t, size_t n, void *opts, struct arena *a)
 {
     struct seen seen = {0};
     char name[80];

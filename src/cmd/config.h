@@ -24,9 +24,10 @@ struct cmd_opt {
     const char *help; /* may hold '\n' for more lines */
     bool repeat;      /* may be given several times */
     /*
-     * Take one value (a flag gets "true" or "false"; `first` is set for the first value of a repeatable
-     * option from each source, to drop the values of earlier sources).  0, or -1 with a message
-     * for the user in why[why_len].  `value` lives as long as the arena given to cmd_config_parse.
+     * Take one value (a flag gets "true" or "false"; `first` is set for the first value of a
+     * repeatable option from each source, to drop the values of earlier sources).  0, or -1 with a
+     * message for the user in why[why_len].  `value` lives as long as the arena given to
+     * cmd_config_parse.
      */
     int (*set)(void *opts, const char *value, bool first, char *why, size_t why_len);
 };

@@ -1,5 +1,5 @@
 /*
- * cmd/keys.c - where the subcommands find the key material and the store, and `cmpd jwks`.
+ * cmd/keyring.c - where the subcommands find the key material and the store, and `cmpd jwks`.
  *
  * Two layouts.  The embedded default (no --store, no $CMPD_STORE): the SQLite store is
  * DIR/cmpd.db and the keys are files, DIR/keys/signing.pem and DIR/keys/skiptoken.key.  With a

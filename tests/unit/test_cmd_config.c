@@ -154,7 +154,8 @@ static void test_config_precedence_file_env_args(void **state)
     struct fixture *f = *state;
     char *argv[] = {"test", "--config", f->file, "--max-n", "3"};
 
-    write_file(f, "# comment\n\n  name = from file  \nmax-n = 1\nitem = f1\nitem = f2\nflag = true\n");
+    write_file(f,
+               "# comment\n\n  name = from file  \nmax-n = 1\nitem = f1\nitem = f2\nflag = true\n");
     setenv("CMPD_MAX_N", "2", 1);
     setenv("CMPD_ITEM", "e1, e2,,e3", 1);
     assert_int_equal(parse(f, 5, argv), 0);
@@ -227,8 +228,10 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_config_command_line_forms),     T(test_config_precedence_file_env_args),
-        T(test_config_file_from_environment),  T(test_config_refuses_bad_input),
+        T(test_config_command_line_forms),
+        T(test_config_precedence_file_env_args),
+        T(test_config_file_from_environment),
+        T(test_config_refuses_bad_input),
         T(test_config_help_wins),
     };
 #undef T
