@@ -32,7 +32,10 @@ int api_tenant_admit(struct store *s, const char *tenant, enum api_tenant_mode m
             return rc;
         rc = store_tenant_get(s, tenant, &t, err);
     } else if (rc) {
-        return cmp_error_set(err, rc, "%s", probe.msg);
+        rc = cmp_error_set(err, rc, "%s", probe.msg);
+        if (err)
+            err->retry_after = probe.retry_after; /* 503 from the store keeps its Retry-After */
+        return rc;
     }
     if (rc)
         return rc;

@@ -1,12 +1,11 @@
 /*
  * store/sql_dialect.c - everything that differs between the SQL engines cmpd speaks, as one table
- * per engine: SQLite (the embedded backend) and PostgreSQL (issue 4's backend; here its text is
- * unit-tested only).
+ * per engine: SQLite (the embedded backend, store/sqlite/) and PostgreSQL (store/postgres/).
  *
  *                      SQLite                               PostgreSQL
  *   placeholder        ?N                                   $N::text / $N::bigint
  *   array elements     json_each(col) AS j                  jsonb_array_elements(col::jsonb) AS j
- *   target member      json_extract(j.value,'$.target.k')   (j.value->'target'->>'k')
+ *   target member      json_extract(j.value,'$.target.k')   ((j.value->'target'->>'k') COLLATE "C")
  *   array length       json_array_length(col)               jsonb_array_length(col::jsonb)
  *   Booleans           1 / 0                                TRUE / FALSE
  *   nulls in ORDER BY  the default (NULL smallest)          NULLS FIRST asc / NULLS LAST desc
@@ -20,13 +19,18 @@
  * memcmp) that range holds exactly the strings that begin with s, and an index on the column
  * serves it.  succ(s) need not be valid UTF-8; SQLite compares it as bytes.  PostgreSQL would
  * refuse such a parameter, hence starts_with() there.  PostgreSQL's string columns must use the
- * "C" collation (ordinal, like SQLite's BINARY) - a matter of its schema, not of this text.
- * Empty string arguments never reach these functions (sql.c writes `col IS NOT NULL`).
+ * "C" collation (ordinal, like SQLite's BINARY) - a matter of its schema; the members of lambda
+ * elements, which are no columns, are given it here.  Empty string arguments never reach these
+ * functions (sql.c writes `col IS NOT NULL`).  A string argument that is not UTF-8 (the OData
+ * parser refuses one, the store takes bytes) cannot be a PostgreSQL text parameter: there the
+ * three functions compare bytes, the argument sent as hex -
+ * position(decode($s, 'hex') IN convert_to(col, 'UTF8')) = 1 for startswith.
  */
 #include <string.h>
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/str.h"
 #include "store/sql_impl.h"
 
 /* ---- SQLite ---- */
@@ -143,18 +147,69 @@ const struct sql_dialect sql_dialect_sqlite = {
 
 /* ---- PostgreSQL ---- */
 
+/* A member's text compares ordinally, as the "C" columns do, whatever the database's default
+ * collation. */
 static void postgres_member(struct sql__b *b, const char *key)
 {
-    sql__put(b, "(" SQL_ELEM ".value->'target'->>'");
+    sql__put(b, "((" SQL_ELEM ".value->'target'->>'");
     sql__put(b, key);
-    sql__put(b, "')");
+    sql__put(b, "') COLLATE \"C\")");
+}
+
+/*
+ * startswith/endswith/contains of a string that is not UTF-8 (the OData parser refuses one, but
+ * the store takes bytes): PostgreSQL refuses such a text parameter, so the string goes as hex and
+ * both sides are compared as bytes - the byte semantics of the SQLite startswith range.
+ */
+static void postgres_bytes_func(struct sql__b *b, enum odata_func f, const struct odata_expr *x,
+                                const char *s, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex = arena_alloc(b->a, 2 * n + 1);
+    size_t k;
+    size_t i;
+
+    if (!hex) {
+        sql__fail(b, CMP_ENOMEM);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        hex[2 * i] = digits[(unsigned char)s[i] >> 4];
+        hex[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+    }
+    hex[2 * n] = '\0';
+    k = sql__add_text(b, hex, 2 * n);
+    if (f == ODATA_ENDSWITH) {
+        /* substring(bytes FROM octet_length(bytes) - octet_length(s) + 1) = s */
+        sql__put(b, "substring(convert_to(");
+        sql__operand(b, x);
+        sql__put(b, ", 'UTF8') FROM octet_length(convert_to(");
+        sql__operand(b, x);
+        sql__put(b, ", 'UTF8')) - octet_length(decode(");
+        sql__ref(b, k);
+        sql__put(b, ", 'hex')) + 1) = decode(");
+        sql__ref(b, k);
+        sql__put(b, ", 'hex')");
+        return;
+    }
+    /* position(s IN bytes): 1 for startswith, > 0 for contains */
+    sql__put(b, "position(decode(");
+    sql__ref(b, k);
+    sql__put(b, ", 'hex') IN convert_to(");
+    sql__operand(b, x);
+    sql__put(b, f == ODATA_STARTSWITH ? ", 'UTF8')) = 1" : ", 'UTF8')) > 0");
 }
 
 static void postgres_func(struct sql__b *b, enum odata_func f, const struct odata_expr *x,
                           const char *s, size_t n)
 {
-    size_t k = sql__add_text(b, s, n);
+    size_t k;
 
+    if (!str_is_utf8(s, n)) {
+        postgres_bytes_func(b, f, x, s, n);
+        return;
+    }
+    k = sql__add_text(b, s, n);
     switch (f) {
     case ODATA_STARTSWITH:
         sql__put(b, "starts_with(");

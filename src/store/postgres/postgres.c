@@ -1,19 +1,438 @@
 /*
- * store/postgres/postgres.c - placeholder until the PostgreSQL backend lands: refuses to open.
+ * store/postgres/postgres.c - the PostgreSQL backend of store/store.h, on libpq: tenants,
+ * partners and secrets (the connection is postgres_conn.c's, listings postgres_list.c's).
+ *
+ * One `struct store` is one connection, used by one thread at a time (every server thread opens
+ * its own, so --threads bounds the pool).  Every call first checks the connection
+ * (store__pg_check); read-only calls, and those whose retry is harmless, run once more when the
+ * connection breaks under them; a write whose outcome is unknown is CMP_EUNAVAILABLE with
+ * Retry-After 1.  The statements are the prepared ones of postgres_conn.c, run with text
+ * parameters.  Rows of another tenant are never touched: the tenant id is part of every WHERE
+ * clause, and another tenant's row is CMP_ENOTFOUND with an unknown id's message.
  */
-#include <stddef.h>
+#include <libpq-fe.h>
+#include <string.h>
 
+#include "core/arena.h"
 #include "core/err.h"
-#include "store/store_impl.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/time.h"
+#include "store/postgres/postgres_impl.h"
 
-static int pg_open(const char *location, struct store **out, struct cmp_error *err)
+static struct pg_store *from(struct store *s)
 {
-    (void)location;
-    (void)out;
-    return cmp_error_set(err, CMP_ESTORE, "PostgreSQL backend not built yet");
+    return (struct pg_store *)s;
+}
+
+/* ---- tenants ---- */
+
+static int read_tenant(const PGresult *r, int row, struct store_tenant *t, struct cmp_error *err)
+{
+    int n = PQgetlength(r, row, 0);
+    int64_t created;
+
+    if (PQgetisnull(r, row, 0) || n < 0 || (size_t)n >= sizeof t->id ||
+        str_to_int64(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2), INT64_MIN, INT64_MAX,
+                     &created)) {
+        log_error("postgres: unreadable tenant row");
+        return cmp_error_set(err, CMP_ESTORE, NULL);
+    }
+    memcpy(t->id, PQgetvalue(r, row, 0), (size_t)n);
+    t->id[n] = '\0';
+    t->intune_licensed = PQgetvalue(r, row, 1)[0] == 't';
+    t->created = created;
+    return 0;
+}
+
+static int tenant_get(struct pg_store *s, const char *tenant, struct store_tenant *out,
+                      struct cmp_error *err)
+{
+    struct store__pg_params p = {0};
+    PGresult *r = NULL;
+    int rc;
+
+    store__pg_param(&p, tenant);
+    rc = store__pg_exec(s, PG_TENANT_GET, &p, false, PGRES_TUPLES_OK, "get tenant", &r, err);
+    if (rc)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = cmp_error_set(err, CMP_ENOTFOUND, STORE_MSG_TENANT_NOT_FOUND);
+    else
+        rc = read_tenant(r, 0, out, err);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_tenant_get(struct store *base, const char *tenant, struct store_tenant *out,
+                         struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t;
+    int rc;
+
+    store__pg_attempt_start(&t, err);
+    do {
+        rc = store__pg_check(s, err);
+        if (rc)
+            break;
+        rc = tenant_get(s, tenant, out, err);
+    } while (store__pg_attempt_again(s, &t, rc, err));
+    return rc;
+}
+
+static int pg_tenant_put(struct store *base, const struct store_tenant *t, bool only_if_new,
+                         struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_params p = {0};
+    PGresult *r = NULL;
+    int rc = store__pg_check(s, err);
+
+    if (rc)
+        return rc;
+    store__pg_param(&p, t->id);
+    store__pg_param(&p, t->intune_licensed ? "true" : "false");
+    store__pg_param_int(&p, t->created);
+    rc = store__pg_exec(s, only_if_new ? PG_TENANT_PUT_NEW : PG_TENANT_PUT, &p, false,
+                        PGRES_COMMAND_OK, "put tenant", &r, err);
+    if (rc)
+        return rc;
+    PQclear(r);
+    return 0;
+}
+
+static int tenant_list(struct pg_store *s, struct arena *a, struct store_tenant **out, size_t *n,
+                       struct cmp_error *err)
+{
+    struct store_tenant *items;
+    PGresult *r = NULL;
+    int rows;
+    int i;
+    int rc =
+        store__pg_exec(s, PG_TENANT_LIST, NULL, false, PGRES_TUPLES_OK, "list tenants", &r, err);
+
+    if (rc)
+        return rc;
+    rows = PQntuples(r);
+    items = arena_calloc(a, rows ? (size_t)rows : 1, sizeof *items);
+    if (!items)
+        rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+    for (i = 0; i < rows && !rc; i++)
+        rc = read_tenant(r, i, &items[i], err);
+    PQclear(r);
+    if (!rc) {
+        *out = items;
+        *n = (size_t)rows;
+    }
+    return rc;
+}
+
+static int pg_tenant_list(struct store *base, struct arena *a, struct store_tenant **out, size_t *n,
+                          struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t;
+    int rc;
+
+    store__pg_attempt_start(&t, err);
+    do {
+        rc = store__pg_check(s, err);
+        if (rc)
+            break;
+        rc = tenant_list(s, a, out, n, err);
+    } while (store__pg_attempt_again(s, &t, rc, err));
+    return rc;
+}
+
+/* ---- partners ---- */
+
+static int pg_partner_insert(struct store *base, const char *tenant, const struct graph_partner *p,
+                             struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_params params = {0};
+    int64_t now = time_now();
+    PGresult *r = NULL;
+    int rc = store__pg_check(s, err);
+
+    if (rc)
+        return rc;
+    store__pg_param(&params, tenant);
+    store__pg_param(&params, p->id);
+    rc = store__pg_param_values(s, &params, p, err);
+    if (rc)
+        return rc;
+    store__pg_param_int(&params, now);
+    store__pg_param_int(&params, now);
+    /* A duplicate id (unique_violation) is CMP_ESTORE, as on SQLite. */
+    rc = store__pg_exec(s, PG_PARTNER_INSERT, &params, false, PGRES_COMMAND_OK, "insert partner",
+                        &r, err);
+    if (rc)
+        return rc;
+    PQclear(r);
+    return 0;
+}
+
+/* Read partner `id` of `tenant` with statement `st` (GET, or LOCK in a transaction). */
+static int read_one(struct pg_store *s, enum store__pg_stmt st, const char *tenant, const char *id,
+                    struct arena *a, struct graph_partner *out, struct cmp_error *err)
+{
+    struct store__pg_params p = {0};
+    PGresult *r = NULL;
+    int64_t seq;
+    int rc;
+
+    store__pg_param(&p, tenant);
+    store__pg_param(&p, id);
+    rc = store__pg_exec(s, st, &p, false, PGRES_TUPLES_OK, "get partner", &r, err);
+    if (rc)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = cmp_error_set(err, CMP_ENOTFOUND, STORE_MSG_PARTNER_NOT_FOUND);
+    else
+        rc = store__pg_read_row(r, 0, a, out, &seq, err);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_partner_get(struct store *base, const char *tenant, const char *id, struct arena *a,
+                          struct graph_partner *out, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t;
+    int rc;
+
+    store__pg_attempt_start(&t, err);
+    do {
+        rc = store__pg_check(s, err);
+        if (rc)
+            break;
+        rc = read_one(s, PG_PARTNER_GET, tenant, id, a, out, err);
+    } while (store__pg_attempt_again(s, &t, rc, err));
+    return rc;
+}
+
+/* Write every value column of `p` over the row `id` of `tenant`. */
+static int write_one(struct pg_store *s, const char *tenant, const char *id,
+                     const struct graph_partner *p, struct cmp_error *err)
+{
+    struct store__pg_params params = {0};
+    PGresult *r = NULL;
+    int rc = store__pg_param_values(s, &params, p, err);
+
+    if (rc)
+        return rc;
+    store__pg_param_int(&params, time_now());
+    store__pg_param(&params, tenant);
+    store__pg_param(&params, id);
+    rc = store__pg_exec(s, PG_PARTNER_UPDATE, &params, false, PGRES_COMMAND_OK, "update partner",
+                        &r, err);
+    if (rc)
+        return rc;
+    if (strcmp(PQcmdTuples(r), "1") != 0)
+        rc = cmp_error_set(err, CMP_ENOTFOUND, STORE_MSG_PARTNER_NOT_FOUND);
+    PQclear(r);
+    return rc;
+}
+
+/*
+ * One patch: the row read FOR UPDATE (a concurrent patch of it waits until this one commits, then
+ * reads its result), merged, written and committed.  *committing tells whether COMMIT was sent.
+ */
+static int patch_once(struct pg_store *s, const char *tenant, const char *id,
+                      const struct graph_partner *patch, struct arena *a, struct graph_partner *out,
+                      bool *committing, struct cmp_error *err)
+{
+    int rc = store__pg_command(s, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin patch", err);
+
+    *committing = false;
+    rc = rc ? rc : read_one(s, PG_PARTNER_LOCK, tenant, id, a, out, err);
+    if (!rc) {
+        graph_partner_merge(out, patch);
+        rc = write_one(s, tenant, id, out, err);
+    }
+    if (!rc) {
+        *committing = true;
+        rc = store__pg_command(s, "COMMIT", "commit patch", err);
+    }
+    if (rc && !s->lost)
+        store__pg_rollback(s);
+    return rc;
+}
+
+/*
+ * Read, merge and write in one transaction, so concurrent patches of one partner each see the
+ * other's result.  A connection lost before COMMIT was sent lost the transaction with it: nothing
+ * was written, and the patch runs once more on a new connection.  *out borrows the strings and
+ * collections of `patch` that it took over.
+ */
+static int pg_partner_patch(struct store *base, const char *tenant, const char *id,
+                            const struct graph_partner *patch, struct arena *a,
+                            struct graph_partner *out, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t;
+    bool committing = false;
+    int rc;
+
+    store__pg_attempt_start(&t, err);
+    do {
+        rc = store__pg_check(s, err);
+        if (rc)
+            break;
+        rc = patch_once(s, tenant, id, patch, a, out, &committing, err);
+    } while (!committing && store__pg_attempt_again(s, &t, rc, err));
+    return rc;
+}
+
+static int pg_partner_delete(struct store *base, const char *tenant, const char *id,
+                             struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_params p = {0};
+    PGresult *r = NULL;
+    int rc = store__pg_check(s, err);
+
+    if (rc)
+        return rc;
+    store__pg_param(&p, tenant);
+    store__pg_param(&p, id);
+    rc = store__pg_exec(s, PG_PARTNER_DELETE, &p, false, PGRES_COMMAND_OK, "delete partner", &r,
+                        err);
+    if (rc)
+        return rc;
+    if (strcmp(PQcmdTuples(r), "0") == 0)
+        rc = cmp_error_set(err, CMP_ENOTFOUND, STORE_MSG_PARTNER_NOT_FOUND);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_partner_list(struct store *base, const char *tenant, const struct store_list_req *req,
+                           struct arena *a, struct store_page *out, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t;
+    int rc;
+
+    store__pg_attempt_start(&t, err);
+    do {
+        rc = store__pg_check(s, err);
+        if (rc)
+            break;
+        rc = store__pg_list(s, tenant, req, a, out, err);
+    } while (store__pg_attempt_again(s, &t, rc, err));
+    return rc;
+}
+
+static int pg_partner_count(struct store *base, const char *tenant, const struct odata_expr *filter,
+                            int64_t *out, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t;
+    int rc;
+
+    store__pg_attempt_start(&t, err);
+    do {
+        rc = store__pg_check(s, err);
+        if (rc)
+            break;
+        rc = store__pg_count(s, tenant, filter, out, err);
+    } while (store__pg_attempt_again(s, &t, rc, err));
+    return rc;
+}
+
+/* ---- shared secrets ---- */
+
+/* Read secret `name` into *out (arena-owned, NUL-terminated); the value comes back binary. */
+static int read_secret(struct pg_store *s, const char *name, struct arena *a, unsigned char **out,
+                       size_t *out_n, struct cmp_error *err)
+{
+    struct store__pg_params p = {0};
+    PGresult *r = NULL;
+    int rc = 0;
+    int n;
+
+    store__pg_param(&p, name);
+    rc = store__pg_exec(s, PG_SECRET_GET, &p, true, PGRES_TUPLES_OK, "get secret", &r, err);
+    if (rc)
+        return rc;
+    n = PQntuples(r) ? PQgetlength(r, 0, 0) : 0;
+    if (PQntuples(r) == 0) {
+        rc = cmp_error_set(err, CMP_ENOTFOUND, "No such secret.");
+    } else if (PQgetisnull(r, 0, 0) || n <= 0 || (size_t)n > STORE_MAX_SECRET) {
+        log_error("postgres: the stored secret %s is unusable", name);
+        rc = cmp_error_set(err, CMP_ESTORE, NULL);
+    } else {
+        *out = arena_alloc(a, (size_t)n + 1);
+        if (!*out) {
+            rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+        } else {
+            memcpy(*out, PQgetvalue(r, 0, 0), (size_t)n);
+            (*out)[n] = '\0';
+            *out_n = (size_t)n;
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int secret_ensure(struct pg_store *s, const char *name, const void *candidate, size_t n,
+                         struct arena *a, unsigned char **out, size_t *out_n, struct cmp_error *err)
+{
+    struct store__pg_params p = {0};
+    PGresult *r = NULL;
+    int rc;
+
+    if (candidate && n) {
+        store__pg_param(&p, name);
+        /* The value goes as binary bytea: no escaping, NULs kept. */
+        store__pg_param_bytes(&p, candidate, n);
+        rc = store__pg_exec(s, PG_SECRET_PUT_NEW, &p, false, PGRES_COMMAND_OK, "put secret", &r,
+                            err);
+        if (rc)
+            return rc;
+        PQclear(r);
+    }
+    return read_secret(s, name, a, out, out_n, err);
+}
+
+/*
+ * Storing a value only if none is there is idempotent, so the whole call is retried like a read
+ * when the connection breaks under it.
+ */
+static int pg_secret_ensure(struct store *base, const char *name, const void *candidate, size_t n,
+                            struct arena *a, unsigned char **out, size_t *out_n,
+                            struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t;
+    int rc;
+
+    if (candidate && n > STORE_MAX_SECRET)
+        return cmp_error_set(err, CMP_EINTERNAL, NULL);
+    store__pg_attempt_start(&t, err);
+    do {
+        rc = store__pg_check(s, err);
+        if (rc)
+            break;
+        rc = secret_ensure(s, name, candidate, n, a, out, out_n, err);
+    } while (store__pg_attempt_again(s, &t, rc, err));
+    return rc;
 }
 
 const struct store_ops store__postgres_ops = {
     .name = "postgres",
-    .open = pg_open,
+    .open = store__pg_open,
+    .close = store__pg_close,
+    .tenant_get = pg_tenant_get,
+    .tenant_put = pg_tenant_put,
+    .tenant_list = pg_tenant_list,
+    .partner_insert = pg_partner_insert,
+    .partner_get = pg_partner_get,
+    .partner_patch = pg_partner_patch,
+    .partner_delete = pg_partner_delete,
+    .partner_list = pg_partner_list,
+    .partner_count = pg_partner_count,
+    .secret_ensure = pg_secret_ensure,
 };

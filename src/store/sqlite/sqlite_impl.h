@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "store/stmt_cache.h"
 #include "store/store_impl.h"
 
 struct arena;
@@ -27,7 +28,7 @@ struct sqlite3_stmt;
 #define STORE_SQLITE_HEARTBEAT_TEXT "last_heartbeat"
 
 /* Statements built per query shape ($filter, $orderby, cursor) kept prepared per connection. */
-#define STORE_SQLITE_CACHE_SIZE 32
+#define STORE_SQLITE_CACHE_SIZE STORE_STMT_CACHE_SIZE
 
 enum store__sqlite_stmt {
     ST_BEGIN,
@@ -46,29 +47,13 @@ enum store__sqlite_stmt {
     ST_COUNT
 };
 
-/* One prepared statement of the cache, keyed by its SQL text. */
-struct store__sqlite_cached {
-    char *sql; /* owned; NULL: a free slot */
-    size_t len;
-    uint64_t hash;
-    struct sqlite3_stmt *st; /* owned */
-    uint64_t used;           /* the cache's clock at its last use */
-};
-
-struct store__sqlite_cache {
-    struct store__sqlite_cached slot[STORE_SQLITE_CACHE_SIZE];
-    uint64_t clock;
-    uint64_t hits; /* for tests and metrics */
-    uint64_t misses;
-};
-
 struct sqlite_store {
     struct store base;  /* first: store.c sees this */
     struct sqlite3 *db; /* owned */
     struct sqlite3_stmt *st[ST_COUNT];
     struct buf json;    /* scratch for one assignment collection being bound */
     char *list_columns; /* owned: the select list of a partner row (value columns, seq, id) */
-    struct store__sqlite_cache cache;
+    struct store__stmt_cache cache; /* of sqlite3_stmt handles */
 };
 
 /*
@@ -116,7 +101,7 @@ int store__sqlite_read_row(struct sqlite3_stmt *st, struct arena *a, struct grap
 /* ---- sqlite_list.c ---- */
 
 /* Finalize every cached statement. */
-void store__sqlite_cache_clear(struct store__sqlite_cache *c);
+void store__sqlite_cache_clear(struct store__stmt_cache *c);
 
 /* Statement-cache counters of a SQLite store (for tests). */
 void store__sqlite_cache_stats(struct store *s, uint64_t *hits, uint64_t *misses);

@@ -5,13 +5,12 @@
  *
  * The text of a listing depends on the shape of the query ($filter, $orderby, a cursor or not),
  * not on its values, so a server sees few distinct texts.  Each connection keeps the last
- * STORE_SQLITE_CACHE_SIZE of them prepared (SQLITE_PREPARE_PERSISTENT), found by text and evicted
- * least recently used first; a statement is reset as soon as its rows are read, so eviction never
+ * STORE_SQLITE_CACHE_SIZE of them prepared (SQLITE_PREPARE_PERSISTENT) in its statement cache
+ * (store/stmt_cache.c); a statement is reset as soon as its rows are read, so eviction never
  * meets one in use.
  */
 #include <limits.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -25,34 +24,17 @@ static struct sqlite_store *from(struct store *s)
     return (struct sqlite_store *)s;
 }
 
-/* ---- the statement cache ---- */
+/* ---- the statement cache (store/stmt_cache.c) ---- */
 
-/* FNV-1a: a cheap first comparison before the full text. */
-static uint64_t hash_text(const char *s, size_t n)
+static void finalize(void *ctx, void *handle)
 {
-    uint64_t h = 14695981039346656037u;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211u;
-    }
-    return h;
+    (void)ctx;
+    sqlite3_finalize(handle);
 }
 
-static void evict(struct store__sqlite_cached *e)
+void store__sqlite_cache_clear(struct store__stmt_cache *c)
 {
-    sqlite3_finalize(e->st);
-    free(e->sql);
-    memset(e, 0, sizeof *e);
-}
-
-void store__sqlite_cache_clear(struct store__sqlite_cache *c)
-{
-    size_t i;
-
-    for (i = 0; i < STORE_SQLITE_CACHE_SIZE; i++)
-        evict(&c->slot[i]);
+    store__stmt_cache_clear(c, finalize, NULL);
 }
 
 void store__sqlite_cache_stats(struct store *base, uint64_t *hits, uint64_t *misses)
@@ -61,62 +43,31 @@ void store__sqlite_cache_stats(struct store *base, uint64_t *hits, uint64_t *mis
     *misses = from(base)->cache.misses;
 }
 
-/* The cached slot holding `sql`, or NULL; a free slot or the least recently used into *victim. */
-static struct store__sqlite_cached *lookup(struct store__sqlite_cache *c, const char *sql,
-                                           size_t len, uint64_t h,
-                                           struct store__sqlite_cached **victim)
-{
-    size_t i;
-
-    *victim = &c->slot[0];
-    for (i = 0; i < STORE_SQLITE_CACHE_SIZE; i++) {
-        struct store__sqlite_cached *e = &c->slot[i];
-        if (e->sql && e->hash == h && e->len == len && memcmp(e->sql, sql, len) == 0)
-            return e;
-        if (!(*victim)->sql)
-            continue;
-        if (!e->sql || e->used < (*victim)->used)
-            *victim = e;
-    }
-    return NULL;
-}
-
 /* The prepared statement for `sql` (len bytes), from the cache or prepared into it. */
 static int cached(struct sqlite_store *s, const char *sql, size_t len, sqlite3_stmt **out,
                   struct cmp_error *err)
 {
-    struct store__sqlite_cache *c = &s->cache;
-    struct store__sqlite_cached *victim;
-    struct store__sqlite_cached *e;
-    uint64_t h = hash_text(sql, len);
+    struct store__stmt *e = store__stmt_cache_find(&s->cache, sql, len);
+    sqlite3_stmt *st = NULL;
     int src;
 
-    c->clock++;
-    e = lookup(c, sql, len, h, &victim);
     if (e) {
-        c->hits++;
-        e->used = c->clock;
-        *out = e->st;
+        *out = e->handle;
         return 0;
     }
-    c->misses++;
-    evict(victim);
     if (len > INT_MAX)
         return cmp_error_set(err, CMP_EBADQUERY, "The query is too complex.");
-    victim->sql = malloc(len + 1);
-    if (!victim->sql)
+    e = store__stmt_cache_take(&s->cache, sql, len, finalize, NULL);
+    if (!e)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
-    memcpy(victim->sql, sql, len);
-    victim->sql[len] = '\0';
-    src = sqlite3_prepare_v3(s->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT, &victim->st, NULL);
+    src = sqlite3_prepare_v3(s->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (src != SQLITE_OK) {
-        evict(victim);
+        sqlite3_finalize(st);
+        store__stmt_cache_drop(e, finalize, NULL);
         return store__sqlite_error(s->db, src, "prepare a listing", err);
     }
-    victim->len = len;
-    victim->hash = h;
-    victim->used = c->clock;
-    *out = victim->st;
+    e->handle = st;
+    *out = st;
     return 0;
 }
 
