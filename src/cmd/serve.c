@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "auth/jwt.h"
@@ -39,6 +40,10 @@ struct serve_opts {
     unsigned threads;
     size_t page_size;
     const char *access_log; /* a path, "-" (stdout, the default) or "off" */
+    size_t max_connections;
+    unsigned request_timeout_ms;
+    size_t max_url;
+    size_t max_header_bytes;
 };
 
 #define OPTS(p) ((struct serve_opts *)(p))
@@ -173,6 +178,50 @@ static int set_access_log(void *o, const char *v, bool first, char *why, size_t 
     return 0;
 }
 
+static int set_max_connections(void *o, const char *v, bool first, char *why, size_t n)
+{
+    long x;
+
+    (void)first;
+    if (int_in(v, 1, 1000000, &x, why, n))
+        return -1;
+    OPTS(o)->max_connections = (size_t)x;
+    return 0;
+}
+
+static int set_request_timeout(void *o, const char *v, bool first, char *why, size_t n)
+{
+    long x;
+
+    (void)first;
+    if (int_in(v, 1, 3600, &x, why, n))
+        return -1;
+    OPTS(o)->request_timeout_ms = (unsigned)x * 1000;
+    return 0;
+}
+
+static int set_max_url(void *o, const char *v, bool first, char *why, size_t n)
+{
+    long x;
+
+    (void)first;
+    if (int_in(v, 256, 262144, &x, why, n))
+        return -1;
+    OPTS(o)->max_url = (size_t)x;
+    return 0;
+}
+
+static int set_max_header_size(void *o, const char *v, bool first, char *why, size_t n)
+{
+    long x;
+
+    (void)first;
+    if (int_in(v, 1024, 262144, &x, why, n))
+        return -1;
+    OPTS(o)->max_header_bytes = (size_t)x;
+    return 0;
+}
+
 static int set_config(void *o, const char *v, bool first, char *why, size_t n)
 {
     (void)o, (void)v, (void)first, (void)why, (void)n;
@@ -213,6 +262,17 @@ static const struct cmd_opt serve_options[] = {
      "a JSON line per request to PATH (appended, mode 0600), - for\n"
      "standard output (the default), or off",
      false, set_access_log},
+    {"max-connections", "N",
+     "open connections at most (default 4096, or what the file\n"
+     "descriptor limit allows); more wait in the listen backlog",
+     false, set_max_connections},
+    {"request-timeout", "SECONDS",
+     "a request (head and body) must arrive within it, and an idle\n"
+     "connection is closed after it (default 10)",
+     false, set_request_timeout},
+    {"max-url-length", "BYTES", "longer path and query: 414 (default 16384)", false, set_max_url},
+    {"max-header-size", "BYTES", "larger request headers, all together: 431 (default 32768)", false,
+     set_max_header_size},
     {"config", "FILE", "read options from FILE first (default $CMPD_CONFIG)", false, set_config},
 };
 
@@ -255,6 +315,34 @@ struct serve_state {
 };
 
 _Static_assert(CMD_PAGING_KEY_LEN == API_PAGING_KEY_LEN, "one $skiptoken key length");
+
+/*
+ * The connection cap: `asked`, or the default; the file descriptor limit is raised to its hard
+ * maximum first, and the cap kept below it (listeners, store, logs need descriptors too).
+ */
+static size_t connection_cap(size_t asked)
+{
+    struct rlimit rl;
+    size_t cap = asked ? asked : HTTP_DEFAULT_MAX_CONNS;
+    size_t room;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return cap;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return cap;
+    room = rl.rlim_cur > 128 ? (size_t)rl.rlim_cur - 64 : 64;
+    if (cap > room) {
+        log_warn("serve: %zu connections would pass the file descriptor limit; capping at %zu", cap,
+                 room);
+        cap = room;
+    }
+    return cap;
+}
 
 static int prepare(const struct serve_opts *o, struct serve_state *st, struct cmp_error *err)
 {
@@ -310,6 +398,10 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.tenants = o->tenants;
     st->cfg.paging_key = st->paging_key;
     st->cfg.page_size = o->page_size ? o->page_size : API_PAGE_SIZE;
+    st->cfg.max_connections = connection_cap(o->max_connections);
+    st->cfg.request_timeout_ms = o->request_timeout_ms;
+    st->cfg.max_url = o->max_url;
+    st->cfg.max_header_bytes = o->max_header_bytes;
     if (strcmp(o->access_log, "off") == 0) {
         st->cfg.access_log = false;
     } else if (strcmp(o->access_log, "-") == 0) {

@@ -484,6 +484,37 @@ static bool serve_op_endpoint(struct reqctx *c, const char *path, size_t n)
     return false;
 }
 
+/*
+ * The URL and header limits (what h2o itself lets through is far larger): 414 for a path and
+ * query longer than cfg->max_url, 431 for header names and values that add up to more than
+ * cfg->max_header_bytes.
+ */
+static bool over_limits(struct reqctx *c)
+{
+    const struct http_config *cfg = c->w->srv->cfg;
+    h2o_req_t *req = c->req;
+    size_t max_url = cfg->max_url ? cfg->max_url : HTTP_DEFAULT_MAX_URL;
+    size_t max_head = cfg->max_header_bytes ? cfg->max_header_bytes : HTTP_DEFAULT_MAX_HEADER_BYTES;
+    size_t total = req->input.authority.len;
+    size_t i;
+
+    if (req->path.len > max_url) {
+        cmp_error_set(&c->err, CMP_EURITOOLONG,
+                      "The request URL is %zu bytes long; at most %zu bytes are accepted.",
+                      req->path.len, max_url);
+        return true;
+    }
+    for (i = 0; i < req->headers.size; i++)
+        total += req->headers.entries[i].name->len + req->headers.entries[i].value.len;
+    if (total > max_head) {
+        cmp_error_set(&c->err, CMP_EHEADERSTOOLARGE,
+                      "The request headers are %zu bytes long; at most %zu bytes are accepted.",
+                      total, max_head);
+        return true;
+    }
+    return false;
+}
+
 /* ---- after the response ---- */
 
 static uint64_t elapsed_us(const struct timespec *start)
@@ -593,7 +624,9 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     client_request_id(&c);
     c.base_url = base_url(&c);
-    if (!serve_op_endpoint(&c, req->path.base, path_len)) {
+    if (over_limits(&c)) {
+        send_error(&c);
+    } else if (!serve_op_endpoint(&c, req->path.base, path_len)) {
         rc = router_match(c.arena, req->method.base, req->method.len, req->path.base, path_len, &m,
                           &c.err);
         if (!rc)

@@ -97,13 +97,41 @@ static int bind_listener(const struct http_listener *l, int *out, struct cmp_err
     return 0;
 }
 
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+/*
+ * At the connection cap a loop stops reading its listeners: new connections wait in the kernel's
+ * backlog (not refused, not served) until one closes.  Never while stopping (the listeners are
+ * closed then).
+ */
+static void pause_listeners(struct http_worker *w, bool pause)
+{
+    size_t i;
+
+    if (w->paused == pause || atomic_load(&w->srv->stopping))
+        return;
+    w->paused = pause;
+    for (i = 0; i < w->srv->cfg->listener_count; i++) {
+        if (!w->socks[i])
+            continue;
+        if (pause)
+            h2o_socket_read_stop(w->socks[i]);
+        else
+            h2o_socket_read_start(w->socks[i], on_accept);
+    }
+}
+
 static void on_conn_close(void *data)
 {
     struct http_conn *c = data;
+    struct http_worker *w = c->w;
 
-    metrics_add(&c->w->metrics.connections_open, -1);
+    metrics_add(&w->metrics.connections_open, -1);
     h2o_linklist_unlink(&c->link);
     free(c);
+    w->open--;
+    if (w->paused && w->open < w->max_open)
+        pause_listeners(w, false);
 }
 
 /* Track the accepted `sock` in w->conns and hand it to h2o (which closes it when done). */
@@ -122,6 +150,8 @@ static void serve(struct http_worker *w, h2o_accept_ctx_t *actx, h2o_socket_t *s
     h2o_linklist_insert(&w->conns, &c->link);
     sock->on_close.cb = on_conn_close;
     sock->on_close.data = c;
+    if (++w->open >= w->max_open)
+        pause_listeners(w, true);
     h2o_accept(actx, sock);
 }
 
@@ -303,6 +333,8 @@ static int server_new(const struct http_config *cfg, unsigned workers, struct ht
     h2o_hostconf_t *host;
     h2o_pathconf_t *path;
     struct http_handler *h;
+    uint64_t timeout;
+    size_t max_conns = cfg->max_connections ? cfg->max_connections : HTTP_DEFAULT_MAX_CONNS;
     unsigned i;
     int rc = 0;
 
@@ -315,19 +347,28 @@ static int server_new(const struct http_config *cfg, unsigned workers, struct ht
     s->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("cmpd"));
     /* Bodies up to API_MAX_BODY reach the handler; a little above that it answers a Graph 413. */
     s->globalconf.max_request_entity_size = 4 * API_MAX_BODY;
+    /* A request (head and body) must arrive within the timeout, and an idle connection closes
+     * after it: a slow or silent client holds a connection for that long, no longer. */
+    timeout = cfg->request_timeout_ms ? cfg->request_timeout_ms : HTTP_DEFAULT_REQUEST_TIMEOUT_MS;
+    s->globalconf.http1.req_timeout = timeout;
+    s->globalconf.http2.idle_timeout = timeout;
+    s->globalconf.handshake_timeout = timeout;
     host = h2o_config_register_host(&s->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     path = h2o_config_register_path(host, "/", 0);
     h = (struct http_handler *)h2o_create_handler(path, sizeof *h);
     h->super.on_req = http__on_req;
     h->srv = s;
-    s->worker_count = workers;
-    s->workers = calloc(s->worker_count, sizeof *s->workers);
+    s->workers = calloc(workers, sizeof *s->workers);
     if (!s->workers) {
         free_server(s);
         return cmp_error_set(err, CMP_ENOMEM, "out of memory");
     }
-    for (i = 0; i < s->worker_count && !rc; i++)
+    s->worker_count = workers; /* only now: free_server() walks the workers */
+    for (i = 0; i < s->worker_count && !rc; i++) {
+        /* The cap is shared out between the loops (each accepts on its own listener). */
+        s->workers[i].max_open = (max_conns + workers - 1) / workers;
         rc = init_worker(s, &s->workers[i], err);
+    }
     if (rc) {
         free_server(s);
         return rc;

@@ -41,7 +41,16 @@ struct http_config {
     size_t page_size;                /* items per listing page */
     bool access_log;                 /* write a JSON line per request to access_log_fd */
     int access_log_fd;
+    size_t max_connections;      /* open connections per process (0: HTTP_DEFAULT_MAX_CONNS) */
+    unsigned request_timeout_ms; /* to receive a request, and keep-alive idle (0: default) */
+    size_t max_url;              /* path and query, in bytes (0: HTTP_DEFAULT_MAX_URL) */
+    size_t max_header_bytes;     /* names and values of all headers (0: default) */
 };
+
+#define HTTP_DEFAULT_MAX_CONNS 4096
+#define HTTP_DEFAULT_REQUEST_TIMEOUT_MS 10000
+#define HTTP_DEFAULT_MAX_URL 16384
+#define HTTP_DEFAULT_MAX_HEADER_BYTES 32768
 
 /* Parse "http://host:port" / "https://[::1]:8443".  0 or CMP_EBADREQUEST with `err`. */
 int http_listener_parse(const char *url, struct http_listener *out, struct cmp_error *err);

@@ -26,6 +26,9 @@ struct http_worker {
     bool drained;         /* every connection closed before the thread ended */
     h2o_linklist_t conns; /* struct http_conn: the sockets this loop accepted and still holds */
     struct http_metrics metrics; /* written by this loop only */
+    size_t open;                 /* connections in `conns` */
+    size_t max_open;             /* at most this many; then the listeners pause */
+    bool paused;                 /* listeners not read while at max_open */
 };
 
 /* An accepted socket, tracked so that a stop can close idle keep-alive connections. */
