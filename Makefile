@@ -8,10 +8,12 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DATA        ?= ./cmpd-data
 FUZZ_TIME   ?= 60
 
-# Debian packages the build, the tests and `make run` need.
+# Debian packages the build, the tests (PostgreSQL and haproxy for the store and cluster tests),
+# the scripts in bench/ (wrk) and `make run` need.
 DEB_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
 	libh2o-evloop-dev libyajl-dev libsqlite3-dev libpq-dev libssl-dev libcmocka-dev \
-	libcurl4-openssl-dev sqlite3 curl openssl ca-certificates
+	libcurl4-openssl-dev sqlite3 curl openssl ca-certificates \
+	postgresql postgresql-client haproxy wrk
 
 .PHONY: all deps build debug test test-release test-debug run fuzz format lint clean
 

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { after, before, describe, freePort, GUID_RE, newTenant, randomUUID, rawRequest, runCli, startServer, test } from './lib/harness.mjs';
+import { after, before, describe, freePort, GUID_RE, newTenant, randomUUID, rawRequest, runCli, startServer, STORE_KIND, test } from './lib/harness.mjs';
 import {
   ADMIN_ROLES,
   assertCollection,
@@ -85,7 +85,7 @@ describe('http layer', () => {
     }
   });
 
-  test('first start created DIR/tls/{ca,cert,key}.pem, DIR/keys/signing.pem and DIR/cmpd.db', async () => {
+  test('first start created DIR/tls/{ca,cert,key}.pem, DIR/keys/signing.pem and DIR/cmpd.db', { skip: STORE_KIND !== 'sqlite' && 'SQLite runs only' }, async () => {
     const { existsSync, statSync } = await import('node:fs');
     for (const f of ['tls/ca.pem', 'tls/cert.pem', 'tls/key.pem', 'keys/signing.pem', 'cmpd.db'])
       assert.ok(existsSync(`${srv.dataDir}/${f}`), `${f} missing`);
@@ -93,6 +93,15 @@ describe('http layer', () => {
       const mode = statSync(`${srv.dataDir}/${f}`).mode & 0o777;
       assert.equal(mode & 0o077, 0, `${f} must not be readable by group/others (mode ${mode.toString(8)})`);
     }
+  });
+
+  test('with --store postgres://: first start created DIR/tls/{ca,cert,key}.pem only (the keys and data live in the store)', { skip: STORE_KIND !== 'postgres' && 'PostgreSQL runs only' }, async () => {
+    const { existsSync, statSync } = await import('node:fs');
+    for (const f of ['tls/ca.pem', 'tls/cert.pem', 'tls/key.pem']) assert.ok(existsSync(`${srv.dataDir}/${f}`), `${f} missing`);
+    const mode = statSync(`${srv.dataDir}/tls/key.pem`).mode & 0o777;
+    assert.equal(mode & 0o077, 0, `tls/key.pem must not be readable by group/others (mode ${mode.toString(8)})`);
+    for (const f of ['keys/signing.pem', 'keys/skiptoken.key', 'cmpd.db'])
+      assert.ok(!existsSync(`${srv.dataDir}/${f}`), `${f} must not exist with --store postgres://`);
   });
 
   test('the local CA signed a server certificate for localhost, 127.0.0.1 and ::1', async () => {

@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, GUID_RE, newTenant, randomUUID, runCli, startServer, test } from './lib/harness.mjs';
+import { after, before, describe, GUID_RE, newTenant, randomUUID, runCli, startServer, STORE_KIND, test } from './lib/harness.mjs';
 import {
   ADMIN_ROLES,
   assertCollection,
@@ -74,7 +74,8 @@ let admin; // app token with ServiceConfig.ReadWrite.All
 let existing; // a partner created by `admin`
 const keys = {};
 let jwksDir;
-let localKey; // {kid, publicKey} of DIR/keys/signing.pem
+let localKey; // {kid, publicKey, jwk} of the local signing key, as `cmpd jwks` prints it
+let localJwks; // the whole document `cmpd jwks` printed
 
 function haveOpenssl() {
   try {
@@ -108,8 +109,14 @@ before(async () => {
   const r = await srv.request('POST', col('v1.0'), { token: admin, body: { displayName: 'auth layer' } });
   assertStatus(r, 201);
   existing = { id: r.json.id, displayName: 'auth layer' };
-  const pub = createPublicKey(createPrivateKey(readFileSync(path.join(srv.dataDir, 'keys', 'signing.pem'))));
-  localKey = { publicKey: pub, kid: jwkThumbprint(pub.export({ format: 'jwk' })) };
+  // The local key as every store kind publishes it: DIR/keys/signing.pem on SQLite, a secret in
+  // the database on PostgreSQL.
+  const j = await srv.cli('jwks');
+  assert.equal(j.code, 0, `cmpd jwks failed: ${j.stderr}`);
+  localJwks = JSON.parse(j.stdout);
+  const jwk = localJwks.keys?.[0];
+  assert.ok(jwk, `cmpd jwks printed no key: ${j.stdout}`);
+  localKey = { publicKey: createPublicKey({ key: jwk, format: 'jwk' }), kid: jwk.kid, jwk };
 });
 
 after(async () => {
@@ -120,13 +127,37 @@ after(async () => {
 const get = (headers, p = col('v1.0')) => srv.request('GET', p, { headers });
 const bearer = (t) => ({ Authorization: `Bearer ${t}` });
 
+describe('cmpd jwks', () => {
+  test('prints one RS256 signature key of the local signing key: kty, use, alg, kid (RFC 7638 thumbprint), n, e', () => {
+    assert.equal(localJwks.keys.length, 1, JSON.stringify(localJwks));
+    assert.deepEqual(Object.keys(localJwks), ['keys']);
+    const { jwk } = localKey;
+    assert.deepEqual(Object.keys(jwk).sort(), ['alg', 'e', 'kid', 'kty', 'n', 'use']);
+    assert.equal(jwk.kty, 'RSA');
+    assert.equal(jwk.use, 'sig');
+    assert.equal(jwk.alg, 'RS256');
+    assert.match(jwk.n, /^[A-Za-z0-9_-]+$/);
+    assert.match(jwk.e, /^[A-Za-z0-9_-]+$/);
+    assert.equal(jwk.kid, jwkThumbprint(jwk), 'kid must be the RFC 7638 thumbprint of the key');
+    assert.ok(localKey.publicKey.asymmetricKeyDetails.modulusLength >= 2048, 'an RSA key of at least 2048 bits');
+  });
+
+  test('on SQLite the key is the public half of DIR/keys/signing.pem', { skip: STORE_KIND !== 'sqlite' && 'SQLite runs only' }, () => {
+    const pub = createPublicKey(createPrivateKey(readFileSync(path.join(srv.dataDir, 'keys', 'signing.pem'))));
+    const fromFile = pub.export({ format: 'jwk' });
+    assert.equal(localKey.jwk.n, fromFile.n);
+    assert.equal(localKey.jwk.e, fromFile.e);
+    assert.equal(localKey.kid, jwkThumbprint(fromFile), 'kid must be the RFC 7638 thumbprint of signing.pem');
+  });
+});
+
 describe('cmpd token', () => {
-  test('app token: RS256 by DIR/keys/signing.pem (kid = RFC 7638 thumbprint), Entra v1 claims, roles', async () => {
+  test('app token: RS256 by the local signing key (kid = RFC 7638 thumbprint), Entra v1 claims, roles', async () => {
     const t = await srv.token({ tenant, roles: ['DeviceManagementServiceConfig.Read.All', 'DeviceManagementConfiguration.Read.All'] });
     const { header, payload, signature, signingInput } = decodeJwt(t);
     assert.equal(header.alg, 'RS256');
     assert.equal(header.kid, localKey.kid, 'kid must be the RFC 7638 thumbprint of the local key');
-    assert.ok(verify('sha256', Buffer.from(signingInput), localKey.publicKey, signature), 'signature must verify with signing.pem');
+    assert.ok(verify('sha256', Buffer.from(signingInput), localKey.publicKey, signature), 'signature must verify with the key cmpd jwks prints');
     assert.equal(payload.aud, GRAPH_AUD_URI);
     assert.equal(payload.iss, `https://sts.windows.net/${tenant}/`);
     assert.equal(payload.tid, tenant);
@@ -178,8 +209,8 @@ describe('cmpd token', () => {
 
   test('refuses a missing or non-GUID tenant (non-zero exit, nothing on stdout)', async () => {
     for (const args of [
-      ['token', '--data', srv.dataDir, '--roles', ADMIN_ROLES[0]],
-      ['token', '--data', srv.dataDir, '--tenant', 'contoso', '--roles', ADMIN_ROLES[0]],
+      ['token', ...srv.storeArgs(), '--roles', ADMIN_ROLES[0]],
+      ['token', ...srv.storeArgs(), '--tenant', 'contoso', '--roles', ADMIN_ROLES[0]],
     ]) {
       const r = await runCli(args);
       assert.notEqual(r.code, 0, `cmpd ${args.join(' ')} must fail`);

@@ -6,10 +6,17 @@
 // Every test file runs in its own node process (node --test), owns its servers and tenants, and
 // uses `test`/`describe` from here: a failing test gets the tail of each live server's output
 // attached (as TAP diagnostics and in the error message).
+//
+// The store: by default each server keeps its data in SQLite at DIR/cmpd.db and its keys in
+// DIR/keys/ (plain `--data DIR`).  With CMPD_E2E_STORE=postgres and CMPD_TEST_PG (the URL of a
+// PostgreSQL cluster whose role may create databases), each data directory gets a fresh database
+// of that cluster, passed as `--store URL` to the server and to the CLI commands made for it
+// (token, tenant, jwks); the signing key then lives in the database, not in DIR/keys/.  A restart
+// on the same directory reuses its database; the databases are dropped with the servers.
 
 import { spawn, execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -34,12 +41,29 @@ const CLI_TIMEOUT_MS = 30000;
 const LOG_CAP = 4 * 1024 * 1024;
 const LOG_TAIL = 6000;
 
+/** 'postgres' when CMPD_E2E_STORE=postgres (needs CMPD_TEST_PG), else 'sqlite'. */
+export const STORE_KIND = process.env.CMPD_E2E_STORE === 'postgres' ? 'postgres' : 'sqlite';
+/** URL of the PostgreSQL cluster of this run (postgres://cmpd@127.0.0.1:PORT/postgres), or undefined. */
+export const TEST_PG = process.env.CMPD_TEST_PG || undefined;
+if (process.env.CMPD_E2E_STORE && !['sqlite', 'postgres'].includes(process.env.CMPD_E2E_STORE))
+  throw new Error(`CMPD_E2E_STORE=${process.env.CMPD_E2E_STORE}: expected sqlite or postgres`);
+if (STORE_KIND === 'postgres' && !TEST_PG)
+  throw new Error('CMPD_E2E_STORE=postgres needs CMPD_TEST_PG (e.g. the URL printed by tests/pg.sh start DIR)');
+
+// The children get the environment of the runner without CMPD_STORE: which store a command uses is
+// decided by the arguments the tests give it (and by the `env` a test passes explicitly).
+const baseEnv = { ...process.env };
+delete baseEnv.CMPD_STORE;
+
 const live = new Set(); // servers of this test file that have not exited
+const storeOfDir = new Map(); // data directory -> --store URL of its PostgreSQL database
+const createdDbs = new Set(); // database URLs this file created and has not dropped yet
 
 // Whatever a failed or cancelled test left running is killed when the file ends, so a stray server
-// never keeps the runner waiting nor outlives the suite.
+// never keeps the runner waiting nor outlives the suite; then the file's databases are dropped.
 nodeAfter(async () => {
   for (const s of [...live]) await s.destroy().catch(() => {});
+  if (!process.env.CMPD_E2E_KEEP) for (const url of [...createdDbs]) await dropDatabase(url).catch(() => {});
 });
 process.on('exit', () => {
   for (const s of live) {
@@ -127,7 +151,7 @@ export function runCli(args, { env, timeout = CLI_TIMEOUT_MS } = {}) {
     execFile(
       BIN,
       args,
-      { env: { ...process.env, ...env }, timeout, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      { env: { ...baseEnv, ...env }, timeout, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== 'number' && !err.signal) {
           reject(new Error(`cannot run ${BIN} ${args.join(' ')}: ${err.message}`));
@@ -234,6 +258,76 @@ function makeResponse(res, raw, req) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// PostgreSQL databases
+
+/** Path of a PostgreSQL client program: /usr/lib/postgresql/<highest>/bin/NAME, else NAME from PATH. */
+export function pgProgram(name) {
+  const root = '/usr/lib/postgresql';
+  let versions = [];
+  try {
+    versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', name)));
+  } catch {
+    /* not a Debian layout */
+  }
+  versions.sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
+  return versions.length ? path.join(root, versions[0], 'bin', name) : name;
+}
+
+/** Run `sql` with psql on the database at `url` (as its role, over TCP); rejects on failure. */
+export function psql(url, sql) {
+  return new Promise((resolve, reject) => {
+    execFile(
+      pgProgram('psql'),
+      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
+      { env: baseEnv, timeout: CLI_TIMEOUT_MS, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`psql ${url} -c ${JSON.stringify(sql)} failed: ${stderr || err.message}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** URL of database `name` on the cluster of `clusterUrl` (same role, host and port). */
+export function databaseUrl(clusterUrl, name) {
+  const u = new URL(clusterUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * Create a fresh database (cmpd_e2e_<random hex>) on the cluster of `clusterUrl` (default
+ * CMPD_TEST_PG) and return its URL.  It is dropped when the file ends (unless CMPD_E2E_KEEP).
+ */
+export async function createDatabase(clusterUrl = TEST_PG) {
+  if (!clusterUrl) throw new Error('createDatabase: no PostgreSQL cluster (CMPD_TEST_PG is not set)');
+  const name = `cmpd_e2e_${randomBytes(8).toString('hex')}`;
+  await psql(clusterUrl, `CREATE DATABASE ${name}`);
+  const url = databaseUrl(clusterUrl, name);
+  createdDbs.add(url);
+  return url;
+}
+
+/** Drop a database made by createDatabase, even with sessions still open (best effort by callers). */
+export async function dropDatabase(url) {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  if (!/^cmpd_e2e_[0-9a-f]+$/.test(name)) throw new Error(`dropDatabase: refusing to drop ${name}`);
+  createdDbs.delete(url);
+  u.pathname = '/postgres';
+  await psql(u.toString(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/**
+ * The arguments that name the store of data directory `dataDir` for a CLI command: ['--data',
+ * dataDir] on SQLite, ['--store', URL] when the harness gave that directory a PostgreSQL database.
+ */
+export function storeArgs(dataDir) {
+  const url = storeOfDir.get(dataDir);
+  return url ? ['--store', url] : ['--data', dataDir];
+}
+
+// ------------------------------------------------------------------------------------------------
 // the server
 
 /**
@@ -243,27 +337,45 @@ function makeResponse(res, raw, req) {
  * opts.args      extra `serve` arguments (e.g. ['--tenants', 'registered'], ['--jwks', F])
  * opts.env       extra environment
  * opts.ca        certificate(s) to trust instead of DIR/tls/ca.pem (with --tls-cert)
+ * opts.store     false: no --store even in PostgreSQL runs (the test names the store itself, in
+ *                opts.args or opts.env); a URL: use that store.  Default: nothing on SQLite, the
+ *                directory's own fresh database on PostgreSQL.
  */
 export async function startServer(opts = {}) {
   const listeners = opts.listeners || ['https', 'http'];
   const ownsDir = opts.ownsDir ?? !opts.dataDir;
   const dataDir = opts.dataDir || (await mkdtemp(path.join(os.tmpdir(), 'cmpd-e2e-')));
   if (!existsSync(BIN)) throw new Error(`cmpd binary not found at ${BIN} (set CMPD_BIN or build it first)`);
+  let store = opts.store ?? storeOfDir.get(dataDir);
+  if (store === undefined && STORE_KIND === 'postgres') store = await createDatabase();
+  if (store) storeOfDir.set(dataDir, store);
   // A port found free can be taken by another test process before cmpd binds it: on a bind
   // failure, try again with fresh ports (bounded).
   for (let attempt = 1; ; attempt++) {
     const ports = {};
     for (const scheme of listeners) ports[scheme] = (attempt === 1 && opts.ports?.[scheme]) || (await freePort());
     const args = ['serve', '--data', dataDir];
+    if (store) args.push('--store', store);
     for (const scheme of listeners) args.push('--listen', `${scheme}://127.0.0.1:${ports[scheme]}`);
     args.push(...(opts.args || []));
-    const server = new Server({ dataDir, ownsDir, ports, listeners, args, extraArgs: opts.args || [], env: opts.env || {}, ca: opts.ca });
+    const server = new Server({
+      dataDir,
+      ownsDir,
+      ports,
+      listeners,
+      args,
+      extraArgs: opts.args || [],
+      env: opts.env || {},
+      ca: opts.ca,
+      store: store || undefined,
+      storeGiven: opts.store,
+    });
     try {
       await server.start();
       return server;
     } catch (e) {
       if (attempt >= 3 || !server.exit || !/address already in use|EADDRINUSE|bind/i.test(server.log)) {
-        if (ownsDir && !process.env.CMPD_E2E_KEEP) await rm(dataDir, { recursive: true, force: true });
+        if (ownsDir && !process.env.CMPD_E2E_KEEP) await server.removeData();
         throw e;
       }
     }
@@ -271,8 +383,10 @@ export async function startServer(opts = {}) {
 }
 
 export class Server {
-  constructor({ dataDir, ownsDir, ports, listeners, args, extraArgs, env, ca }) {
+  constructor({ dataDir, ownsDir, ports, listeners, args, extraArgs, env, ca, store, storeGiven }) {
     this.dataDir = dataDir;
+    this.store = store; // the --store URL given to serve, or undefined (SQLite in DIR)
+    this.storeGiven = storeGiven; // opts.store as given (restart passes it on)
     this.givenCa = ca; // trust this instead of DIR/tls/ca.pem (--tls-cert)
     this.ca = ca;
     this.ownsDir = ownsDir;
@@ -309,7 +423,7 @@ export class Server {
   async start() {
     const proc = spawn(BIN, this.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...this.env },
+      env: { ...baseEnv, ...this.env },
     });
     this.proc = proc;
     live.add(this);
@@ -407,7 +521,7 @@ export class Server {
    * audience, appId, issuerVersion}.  Cached per argument set.
    */
   async token(o) {
-    const args = tokenArgs(this.dataDir, o);
+    const args = tokenArgs(this.storeArgs(), o);
     const key = args.join('\u0000');
     if (this.tokenCache.has(key)) return this.tokenCache.get(key);
     const r = await runCli(args);
@@ -419,9 +533,14 @@ export class Server {
     return tok;
   }
 
-  /** `cmpd <args...> --data DIR`. */
+  /** The arguments that name this server's store for a CLI command (see storeArgs()). */
+  storeArgs() {
+    return this.store ? ['--store', this.store] : ['--data', this.dataDir];
+  }
+
+  /** `cmpd <args...> --data DIR`, or `--store URL` when the server was given one. */
   cli(...args) {
-    return runCli([...args, '--data', this.dataDir]);
+    return runCli([...args, ...this.storeArgs()]);
   }
 
   async tenantList() {
@@ -480,7 +599,16 @@ export class Server {
       ca: this.givenCa,
       ownsDir: this.ownsDir,
       ports: samePorts ? this.ports : undefined,
+      store: this.storeGiven,
     });
+  }
+
+  /** Remove the data directory and, on PostgreSQL, the database the harness made for it. */
+  async removeData() {
+    await rm(this.dataDir, { recursive: true, force: true });
+    const url = storeOfDir.get(this.dataDir);
+    storeOfDir.delete(this.dataDir);
+    if (url && createdDbs.has(url)) await dropDatabase(url).catch(() => {});
   }
 
   /** Stop (clean exit asserted) and remove the data directory if this harness created it. */
@@ -488,7 +616,7 @@ export class Server {
     try {
       await this.stop();
     } finally {
-      if (this.ownsDir && !process.env.CMPD_E2E_KEEP) await rm(this.dataDir, { recursive: true, force: true });
+      if (this.ownsDir && !process.env.CMPD_E2E_KEEP) await this.removeData();
     }
   }
 
@@ -499,7 +627,7 @@ export class Server {
       this.proc.kill('SIGKILL');
       await this.exited;
     }
-    if (this.ownsDir && !process.env.CMPD_E2E_KEEP) await rm(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDir && !process.env.CMPD_E2E_KEEP) await this.removeData();
   }
 }
 
@@ -509,9 +637,10 @@ function logged(e) {
   return e;
 }
 
-export function tokenArgs(dataDir, o) {
+/** `cmpd token` arguments; `where` is a data directory or the arguments naming a store (storeArgs()). */
+export function tokenArgs(where, o) {
   if (!o || !o.tenant) throw new Error('token: tenant required');
-  const args = ['token', '--data', dataDir, '--tenant', o.tenant];
+  const args = ['token', ...(Array.isArray(where) ? where : storeArgs(where)), '--tenant', o.tenant];
   if (o.roles) args.push('--roles', o.roles.join(','));
   if (o.scopes) args.push('--scopes', o.scopes.join(' '));
   if (o.personal) args.push('--personal');
