@@ -62,7 +62,7 @@ fi
 ports=()
 for i in 1 2 3; do
     port=$(free_port)
-    "$BIN" serve --store "$store" --data "$dir/d$i" --threads "$THREADS" \
+    "$BIN" serve --store "$store" --data "$dir/d$i" --threads "$THREADS" --access-log off \
         --listen "http://127.0.0.1:$port" >"$dir/cmpd$i.log" 2>&1 &
     pids+=($!)
     ports+=("$port")

@@ -25,14 +25,14 @@ SELECT '$1', printf('%08x-0000-4000-8000-%012x', x, x), '0001-01-01T00:00:00Z',
 SQL
 }
 
-"$BIN" serve --data "$dir" --listen "http://127.0.0.1:$PORT" >"$dir/log" 2>&1 &
+"$BIN" serve --data "$dir" --access-log off --listen "http://127.0.0.1:$PORT" >"$dir/log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 kill -TERM $pid; wait $pid || true
 t0=$(date +%s)
 { echo "BEGIN;"; gen $SMALL 10000; gen $BIG 1000000; echo "COMMIT;"; } | sqlite3 "$dir/cmpd.db"
 echo "generated 1,010,000 rows in $(($(date +%s) - t0)) s; db $(du -h "$dir/cmpd.db" | cut -f1)"
-"$BIN" serve --data "$dir" --listen "http://127.0.0.1:$PORT" >>"$dir/log" 2>&1 &
+"$BIN" serve --data "$dir" --access-log off --listen "http://127.0.0.1:$PORT" >>"$dir/log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 q='$filter=partnerState%20eq%20%27enabled%27&$orderby=displayName&$top=100'
