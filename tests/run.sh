@@ -182,7 +182,9 @@ run_fuzz() {
         name=$(basename "$t")
         out="$log/$name"
         mkdir -p "$log/corpus-$name"
-        if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+        dict=()
+        [[ -f tests/fuzz/$name.dict ]] && dict=(-dict="tests/fuzz/$name.dict")
+        if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
             -artifact_prefix="$log/" "$log/corpus-$name" "tests/fuzz/corpus/$name" >"$out" 2>&1; then
             passed=$((passed + 1))
             echo "fuzz $name: ok, $(grep -Eo 'Done [0-9]+ runs' "$out" | tail -1)"

@@ -181,7 +181,9 @@ int router_match(struct arena *a, const char *method, size_t method_len, const c
     int rc;
 
     memset(m, 0, sizeof *m);
-    if (str_percent_decode(a, path, path_len, &decoded, &decoded_len))
+    /* Segments and keys are text: bytes that are not UTF-8 name nothing any store could hold. */
+    if (str_percent_decode(a, path, path_len, &decoded, &decoded_len) ||
+        !str_is_utf8(decoded, decoded_len))
         return cmp_error_set(err, CMP_EBADREQUEST, "The request URL is not validly encoded.");
     if (split(decoded, decoded_len, &sg))
         return cmp_error_set(err, CMP_ENOROUTE, NULL);

@@ -46,7 +46,8 @@ struct route_match {
 
 /*
  * Match the percent-encoded `path` (without the query) and `method`.  Returns 0 with *m filled
- * (m->route NULL means 405), or CMP_EBADVERSION / CMP_ENOROUTE / CMP_EBADSEGMENT / CMP_EBADKEY.
+ * (m->route NULL means 405), or CMP_EBADVERSION / CMP_ENOROUTE / CMP_EBADSEGMENT / CMP_EBADKEY,
+ * or CMP_EBADREQUEST when the path does not decode (a bad escape, a NUL) to UTF-8 text.
  */
 int router_match(struct arena *a, const char *method, size_t method_len, const char *path,
                  size_t path_len, struct route_match *m, struct cmp_error *err);

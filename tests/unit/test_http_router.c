@@ -79,6 +79,15 @@ static const struct route_case cases[] = {
     {"GET", BASE "('a'b')", CMP_EBADKEY, NULL, NULL, 0, NULL},
     {"GET", BASE "/%zz", CMP_EBADREQUEST, NULL, NULL, 0, NULL},
     {"GET", BASE "/a%00b", CMP_EBADREQUEST, NULL, NULL, 0, NULL},
+    /* The decoded path must be UTF-8 text: PostgreSQL refused such a key with a 500 (found by
+     * fuzz_request, corpus/fuzz_request/regress_key_not_utf8). */
+    {"GET", BASE "/9f0c2d4e-1a3b-4c5d-8e6f-7a8b9c0%A21e2f", CMP_EBADREQUEST, NULL, NULL, 0,
+     "The request URL is not validly encoded."},
+    {"DELETE", BASE "('%C3%28')", CMP_EBADREQUEST, NULL, NULL, 0, NULL},
+    {"GET", BASE "/\xa2", CMP_EBADREQUEST, NULL, NULL, 0, NULL},
+    {"GET", "/v%FF.0/deviceManagement/complianceManagementPartners", CMP_EBADREQUEST, NULL, NULL, 0,
+     NULL},
+    {"GET", BASE "('%C3%A9')", 0, partners_get, "\xc3\xa9", GRAPH_V1, NULL},
     {"GET", "/v1.0/a/b/c/d/e/f/g/h/i", CMP_ENOROUTE, NULL, NULL, 0, NULL},
 };
 
