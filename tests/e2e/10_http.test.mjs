@@ -89,9 +89,13 @@ describe('http layer', () => {
     const { existsSync, statSync } = await import('node:fs');
     for (const f of ['tls/ca.pem', 'tls/cert.pem', 'tls/key.pem', 'keys/signing.pem', 'cmpd.db'])
       assert.ok(existsSync(`${srv.dataDir}/${f}`), `${f} missing`);
-    for (const f of ['tls/key.pem', 'keys/signing.pem']) {
+    for (const f of ['tls/key.pem', 'keys/signing.pem', 'keys/skiptoken.key', 'cmpd.db']) {
       const mode = statSync(`${srv.dataDir}/${f}`).mode & 0o777;
       assert.equal(mode & 0o077, 0, `${f} must not be readable by group/others (mode ${mode.toString(8)})`);
+    }
+    for (const d of ['', 'keys', 'tls']) {
+      const mode = statSync(`${srv.dataDir}/${d}`).mode & 0o777;
+      assert.equal(mode, 0o700, `DIR/${d} must be 0700 (mode ${mode.toString(8)})`);
     }
   });
 
