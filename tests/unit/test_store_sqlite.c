@@ -343,6 +343,30 @@ static void test_store_refuses_a_newer_schema(void **state)
     remove_db_files(loc + strlen("sqlite:"));
 }
 
+/* A failure inside SQLite reaches the client as the generic message, never SQLite's own text. */
+static void test_store_error_text_stays_in_the_log(void **state)
+{
+    struct fixture *f = *state;
+    struct graph_partner p;
+    struct graph_partner got;
+    const char *msg;
+    sqlite3 *db;
+
+    full_partner(f->arena, &p);
+    insert(f, f->tenant_a, &p);
+    db = raw_open(f->db);
+    /* The statements are prepared; a column they read disappears under them. */
+    raw_exec(db, "DROP INDEX partners_tenant_name; DROP INDEX partners_tenant_state_name;"
+                 "ALTER TABLE partners DROP COLUMN display_name");
+    sqlite3_close(db);
+    assert_int_equal(store_partner_get(f->store, f->tenant_a, p.id, f->arena, &got, &f->err),
+                     CMP_ESTORE);
+    msg = cmp_error_message(&f->err);
+    assert_string_equal(msg, cmp_err_default_msg(CMP_ESTORE));
+    assert_null(strstr(msg, "display_name"));
+    assert_null(strstr(msg, "column"));
+}
+
 /* Another connection holds the write lock past the busy timeout: 503, not 500. */
 static void test_store_locked_database_is_unavailable(void **state)
 {
@@ -785,6 +809,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_migrates_v1_to_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_refuses_a_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_error_text_stays_in_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_locked_database_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_damaged_row_is_a_store_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_statement_cache_reuses_and_evicts, setup,
