@@ -26,6 +26,16 @@
 
 static const char synopsis[] = "usage: cmpd serve [options]\n";
 
+/* The --throttle-* values, in serve_opts.throttle_limit. */
+enum {
+    THR_TENANT_WRITES,
+    THR_TENANT_REQUESTS,
+    THR_APP_WRITES,
+    THR_APP_REQUESTS,
+    THR_WINDOW,
+    THR__N
+};
+
 struct serve_opts {
     const char *data;
     const char *store; /* --store / $CMPD_STORE, or NULL: DIR/cmpd.db */
@@ -44,6 +54,8 @@ struct serve_opts {
     unsigned request_timeout_ms;
     size_t max_url;
     size_t max_header_bytes;
+    int throttle;                /* -1: not given, 0: off, 1: intune */
+    long throttle_limit[THR__N]; /* -1 when not given */
 };
 
 #define OPTS(p) ((struct serve_opts *)(p))
@@ -222,6 +234,61 @@ static int set_max_header_size(void *o, const char *v, bool first, char *why, si
     return 0;
 }
 
+static int set_throttle(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    if (strcmp(v, "off") == 0) {
+        OPTS(o)->throttle = 0;
+    } else if (strcmp(v, "intune") == 0) {
+        OPTS(o)->throttle = 1;
+    } else {
+        snprintf(why, n, "off or intune, not '%s'", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_throttle_limit(void *o, int which, const char *v, char *why, size_t n)
+{
+    long x;
+
+    if (which == THR_WINDOW ? int_in(v, 1, STORE_THROTTLE_MAX_WINDOW, &x, why, n)
+                            : int_in(v, 0, 100000000, &x, why, n))
+        return -1;
+    OPTS(o)->throttle_limit[which] = x;
+    return 0;
+}
+
+static int set_throttle_tenant_writes(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    return set_throttle_limit(o, THR_TENANT_WRITES, v, why, n);
+}
+
+static int set_throttle_tenant_requests(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    return set_throttle_limit(o, THR_TENANT_REQUESTS, v, why, n);
+}
+
+static int set_throttle_app_writes(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    return set_throttle_limit(o, THR_APP_WRITES, v, why, n);
+}
+
+static int set_throttle_app_requests(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    return set_throttle_limit(o, THR_APP_REQUESTS, v, why, n);
+}
+
+static int set_throttle_window(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    return set_throttle_limit(o, THR_WINDOW, v, why, n);
+}
+
 static int set_config(void *o, const char *v, bool first, char *why, size_t n)
 {
     (void)o, (void)v, (void)first, (void)why, (void)n;
@@ -273,6 +340,24 @@ static const struct cmd_opt serve_options[] = {
     {"max-url-length", "BYTES", "longer path and query: 414 (default 16384)", false, set_max_url},
     {"max-header-size", "BYTES", "larger request headers, all together: 431 (default 32768)", false,
      set_max_header_size},
+    {"throttle", "MODE",
+     "off (default) or intune: 429 TooManyRequests past Intune's\n"
+     "limits per 20 s - per tenant 200 writes (POST, PUT, PATCH,\n"
+     "DELETE) and 2000 requests, per app in a tenant 100 and 1000;\n"
+     "on PostgreSQL for all instances together",
+     false, set_throttle},
+    {"throttle-tenant-writes", "N",
+     "writes per window per tenant (0: no limit); any --throttle-*\n"
+     "option turns throttling on, with Intune's values for the others",
+     false, set_throttle_tenant_writes},
+    {"throttle-tenant-requests", "N", "requests per window per tenant", false,
+     set_throttle_tenant_requests},
+    {"throttle-app-writes", "N", "writes per window per application in a tenant", false,
+     set_throttle_app_writes},
+    {"throttle-app-requests", "N", "requests per window per application in a tenant", false,
+     set_throttle_app_requests},
+    {"throttle-window", "SECONDS", "the sliding window, 1..3600 (default 20)", false,
+     set_throttle_window},
     {"config", "FILE", "read options from FILE first (default $CMPD_CONFIG)", false, set_config},
 };
 
@@ -280,12 +365,16 @@ static const struct cmd_opt serve_options[] = {
 
 static int parse(int argc, char **argv, struct serve_opts *o, struct arena *a)
 {
+    size_t i;
     int rc;
 
     memset(o, 0, sizeof *o);
     o->data = CMD_DEFAULT_DATA;
     o->cloud = "global";
     o->access_log = "-";
+    o->throttle = -1;
+    for (i = 0; i < THR__N; i++)
+        o->throttle_limit[i] = -1;
     rc = cmd_config_parse("serve", synopsis, serve_options, SERVE_OPTION_COUNT, argc, argv, o, a);
     if (rc)
         return rc;
@@ -342,6 +431,38 @@ static size_t connection_cap(size_t asked)
         cap = room;
     }
     return cap;
+}
+
+/*
+ * The throttling of --throttle and --throttle-*: on with `intune`, or when a --throttle-* option is
+ * given and --throttle is not `off` (an explicit off wins: a switch to turn it off from the
+ * environment whatever the file says); Intune's values for what is not given.
+ */
+static void throttle_config(const struct serve_opts *o, struct api_throttle *t)
+{
+    const long *v = o->throttle_limit;
+    bool any = false;
+    size_t i;
+
+    memset(t, 0, sizeof *t);
+    for (i = 0; i < THR__N; i++)
+        any |= v[i] >= 0;
+    if (o->throttle == 0 || (o->throttle < 0 && !any))
+        return;
+    api_throttle_intune(t);
+    if (v[THR_TENANT_WRITES] >= 0)
+        t->tenant_writes = (uint32_t)v[THR_TENANT_WRITES];
+    if (v[THR_TENANT_REQUESTS] >= 0)
+        t->tenant_requests = (uint32_t)v[THR_TENANT_REQUESTS];
+    if (v[THR_APP_WRITES] >= 0)
+        t->app_writes = (uint32_t)v[THR_APP_WRITES];
+    if (v[THR_APP_REQUESTS] >= 0)
+        t->app_requests = (uint32_t)v[THR_APP_REQUESTS];
+    if (v[THR_WINDOW] >= 0)
+        t->window_s = (int)v[THR_WINDOW];
+    log_info("throttling: per %d s, per tenant %u writes and %u requests, per application %u "
+             "writes and %u requests (0: no limit)",
+             t->window_s, t->tenant_writes, t->tenant_requests, t->app_writes, t->app_requests);
 }
 
 static int prepare(const struct serve_opts *o, struct serve_state *st, struct cmp_error *err)
@@ -402,6 +523,7 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.request_timeout_ms = o->request_timeout_ms;
     st->cfg.max_url = o->max_url;
     st->cfg.max_header_bytes = o->max_header_bytes;
+    throttle_config(o, &st->cfg.throttle);
     if (strcmp(o->access_log, "off") == 0) {
         st->cfg.access_log = false;
     } else if (strcmp(o->access_log, "-") == 0) {

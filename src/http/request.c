@@ -364,6 +364,12 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
         rc = auth_authorize(&who, m->route->perm, &c->err);
         if (rc)
             return rc;
+        /* Authorised requests only are counted (conventions 8); 0 when throttling is off. */
+        rc = api_throttle_check(c->w->store, &cfg->throttle, who.tenant, who.app_id,
+                                api_throttle_is_write(c->req->method.base, c->req->method.len),
+                                &c->err);
+        if (rc)
+            return rc;
         rc = api_tenant_admit(c->w->store, who.tenant, cfg->tenants, &c->err);
         if (rc)
             return rc;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "api/api.h"
+#include "api/throttle.h"
 
 struct auth_cloud;
 struct auth_keys;
@@ -45,6 +46,8 @@ struct http_config {
     unsigned request_timeout_ms; /* to receive a request, and keep-alive idle (0: default) */
     size_t max_url;              /* path and query, in bytes (0: HTTP_DEFAULT_MAX_URL) */
     size_t max_header_bytes;     /* names and values of all headers (0: default) */
+    /* Throttling: off unless throttle.on. */
+    struct api_throttle throttle;
 };
 
 #define HTTP_DEFAULT_MAX_CONNS 4096

@@ -146,3 +146,22 @@ int store_secret_ensure(struct store *s, const char *name, const void *candidate
 {
     return s->ops->secret_ensure(s, name, candidate, n, a, out, out_n, err);
 }
+
+int store_throttle_take(struct store *s, const struct store_throttle_key *keys, size_t n,
+                        int window_s, int *retry_after, struct cmp_error *err)
+{
+    size_t i;
+    size_t j;
+
+    *retry_after = 0;
+    if (n > STORE_THROTTLE_MAX_KEYS || window_s < 1 || window_s > STORE_THROTTLE_MAX_WINDOW)
+        return cmp_error_set(err, CMP_EINTERNAL, NULL);
+    for (i = 0; i < n; i++) {
+        if (!keys[i].name || strlen(keys[i].name) > STORE_THROTTLE_MAX_NAME)
+            return cmp_error_set(err, CMP_EINTERNAL, NULL);
+        for (j = 0; j < i; j++)
+            if (strcmp(keys[i].name, keys[j].name) == 0)
+                return cmp_error_set(err, CMP_EINTERNAL, NULL);
+    }
+    return s->ops->throttle_take(s, keys, n, window_s, retry_after, err);
+}

@@ -49,6 +49,21 @@ struct store_list_req {
     const struct store_cursor *after; /* NULL: from the start */
 };
 
+/*
+ * One counter of store_throttle_take(): its name (ours, e.g. "t:<tenant>:w") and the most requests
+ * it admits per window (0: no limit; the key is then neither checked nor counted).
+ */
+struct store_throttle_key {
+    const char *name;
+    uint32_t limit;
+};
+
+/* At most this many keys per store_throttle_take(), and the longest window it accepts. */
+#define STORE_THROTTLE_MAX_KEYS 8
+#define STORE_THROTTLE_MAX_WINDOW 3600
+/* Longest key name (bytes, without the NUL). */
+#define STORE_THROTTLE_MAX_NAME 512
+
 struct store_page {
     struct graph_partner *items; /* arena-owned */
     size_t n;
@@ -82,6 +97,8 @@ struct store_ops {
     int (*secret_ensure)(struct store *s, const char *name, const void *candidate, size_t n,
                          struct arena *a, unsigned char **out, size_t *out_n,
                          struct cmp_error *err);
+    int (*throttle_take)(struct store *s, const struct store_throttle_key *keys, size_t n,
+                         int window_s, int *retry_after, struct cmp_error *err);
 };
 
 /*
@@ -145,5 +162,22 @@ int store_partner_count(struct store *s, const char *tenant, const struct odata_
  */
 int store_secret_ensure(struct store *s, const char *name, const void *candidate, size_t n,
                         struct arena *a, unsigned char **out, size_t *out_n, struct cmp_error *err);
+
+/*
+ * Sliding-window request counters for throttling.  Atomically: when every key with a limit has
+ * counted fewer than its limit in the last `window_s` seconds (one-second slots: the current
+ * second and the window_s - 1 before it), count one request in each of them and set *retry_after
+ * to 0; else count nothing and set *retry_after to the whole seconds (1..window_s) after which
+ * every full key has freed a slot.  Names must be distinct; at most STORE_THROTTLE_MAX_KEYS of
+ * them, window_s in 1..STORE_THROTTLE_MAX_WINDOW (else CMP_EINTERNAL).
+ *
+ * SQLite: counters in this process's memory (store/window.c), shared by every connection of the
+ * process to the same database file, not by other processes.  PostgreSQL: counters in the
+ * database (table `throttle`), on the database's clock, shared by every instance.  A failure
+ * (CMP_EUNAVAILABLE, CMP_ESTORE) may or may not have counted the request; it is never retried
+ * here.
+ */
+int store_throttle_take(struct store *s, const struct store_throttle_key *keys, size_t n,
+                        int window_s, int *retry_after, struct cmp_error *err);
 
 #endif

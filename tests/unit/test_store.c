@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -852,6 +853,224 @@ static void test_store_concurrent_writers_lose_nothing(void **state)
     assert_int_equal(n, WRITER_THREADS * WRITER_ROWS);
 }
 
+/* ---- throttling ---- */
+
+/* A key name of this test's own (tests share one database). */
+static const char *throttle_key(struct fixture *f, const char *what)
+{
+    return arena_sprintf(f->arena, "test:%s:%s", f->tenant_a, what);
+}
+
+/* One take of `n` keys; returns Retry-After (0: admitted). */
+static int take(struct fixture *f, struct store *s, const struct store_throttle_key *keys, size_t n,
+                int window)
+{
+    int retry = -1;
+
+    assert_int_equal(store_throttle_take(s, keys, n, window, &retry, &f->err), 0);
+    assert_true(retry >= 0 && retry <= window);
+    return retry;
+}
+
+static void test_store_throttle_admits_up_to_the_limit(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key k = {throttle_key(f, "a"), 3};
+    struct store_throttle_key other = {throttle_key(f, "b"), 3};
+    struct store_throttle_key free_key = {throttle_key(f, "c"), 0};
+    int retry;
+    int i;
+
+    for (i = 0; i < 3; i++)
+        assert_int_equal(take(f, f->store, &k, 1, 60), 0);
+    retry = take(f, f->store, &k, 1, 60);
+    /* All three within the last second or two: free again after most of the window. */
+    assert_true(retry >= 58 && retry <= 60);
+    assert_int_equal(take(f, f->store, &other, 1, 60), 0);
+    for (i = 0; i < 50; i++)
+        assert_int_equal(take(f, f->store, &free_key, 1, 60), 0);
+    /* No key with a limit: nothing to count. */
+    assert_int_equal(take(f, f->store, NULL, 0, 60), 0);
+}
+
+static void test_store_throttle_refusal_counts_in_no_key(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key both[2] = {{throttle_key(f, "full"), 1},
+                                         {throttle_key(f, "roomy"), 2}};
+    int i;
+
+    assert_int_equal(take(f, f->store, &both[0], 1, 60), 0);
+    for (i = 0; i < 5; i++)
+        assert_int_not_equal(take(f, f->store, both, 2, 60), 0);
+    /* Both slots of "roomy" are still free. */
+    assert_int_equal(take(f, f->store, &both[1], 1, 60), 0);
+    assert_int_equal(take(f, f->store, &both[1], 1, 60), 0);
+    assert_int_not_equal(take(f, f->store, &both[1], 1, 60), 0);
+}
+
+/* A key name goes to the store as data, whatever its characters. */
+static void test_store_throttle_names_are_data(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const odd[] = {"q\"uote",
+                                      "back\\slash",
+                                      "com,ma",
+                                      "{brace}",
+                                      "sp ace",
+                                      "NULL",
+                                      "'; DROP TABLE partners; --",
+                                      "\xc3\xbc\xe6\x97\xa5"};
+    struct store_throttle_key k[STORE_THROTTLE_MAX_KEYS];
+    size_t i;
+
+    for (i = 0; i < STORE_THROTTLE_MAX_KEYS; i++)
+        k[i] = (struct store_throttle_key){throttle_key(f, odd[i]), 1};
+    assert_int_equal(take(f, f->store, k, STORE_THROTTLE_MAX_KEYS, 60), 0);
+    /* Each one alone is full now: every name was counted under itself. */
+    for (i = 0; i < STORE_THROTTLE_MAX_KEYS; i++)
+        assert_int_not_equal(take(f, f->store, &k[i], 1, 60), 0);
+}
+
+static void test_store_throttle_rejects_bad_arguments(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key k[STORE_THROTTLE_MAX_KEYS + 1];
+    char *long_name = arena_alloc(f->arena, STORE_THROTTLE_MAX_NAME + 2);
+    int retry = -1;
+    size_t i;
+
+    for (i = 0; i <= STORE_THROTTLE_MAX_KEYS; i++)
+        k[i] =
+            (struct store_throttle_key){arena_sprintf(f->arena, "test:%s:%zu", f->tenant_a, i), 1};
+    assert_int_equal(
+        store_throttle_take(f->store, k, STORE_THROTTLE_MAX_KEYS + 1, 60, &retry, &f->err),
+        CMP_EINTERNAL);
+    cmp_error_clear(&f->err);
+    assert_int_equal(store_throttle_take(f->store, k, 1, 0, &retry, &f->err), CMP_EINTERNAL);
+    cmp_error_clear(&f->err);
+    assert_int_equal(
+        store_throttle_take(f->store, k, 1, STORE_THROTTLE_MAX_WINDOW + 1, &retry, &f->err),
+        CMP_EINTERNAL);
+    cmp_error_clear(&f->err);
+    k[1].name = k[0].name;
+    assert_int_equal(store_throttle_take(f->store, k, 2, 60, &retry, &f->err), CMP_EINTERNAL);
+    cmp_error_clear(&f->err);
+    memset(long_name, 'x', STORE_THROTTLE_MAX_NAME + 1);
+    long_name[STORE_THROTTLE_MAX_NAME + 1] = '\0';
+    k[0].name = long_name;
+    assert_int_equal(store_throttle_take(f->store, k, 1, 60, &retry, &f->err), CMP_EINTERNAL);
+    cmp_error_clear(&f->err);
+    /* Nothing was counted by the refused calls. */
+    k[0].name = arena_sprintf(f->arena, "test:%s:0", f->tenant_a);
+    assert_int_equal(take(f, f->store, k, 1, 60), 0);
+}
+
+/* Waiting what Retry-After says gets through (one-second window: the real clock moves). */
+static void test_store_throttle_waiting_retry_after_gets_through(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key k = {throttle_key(f, "slide"), 2};
+    struct timespec ts;
+    int retry;
+
+    assert_int_equal(take(f, f->store, &k, 1, 1), 0);
+    assert_int_equal(take(f, f->store, &k, 1, 1), 0);
+    retry = take(f, f->store, &k, 1, 1);
+    assert_int_equal(retry, 1);
+    ts = (struct timespec){retry, 0};
+    nanosleep(&ts, NULL);
+    assert_int_equal(take(f, f->store, &k, 1, 1), 0);
+    assert_int_equal(take(f, f->store, &k, 1, 1), 0);
+}
+
+/* Every connection to the store counts in the same windows. */
+static void test_store_throttle_is_shared_by_connections(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key k = {throttle_key(f, "shared"), 4};
+    struct store *second = NULL;
+
+    assert_int_equal(store_open(f->suite->location, &second, &f->err), 0);
+    assert_int_equal(take(f, f->store, &k, 1, 60), 0);
+    assert_int_equal(take(f, second, &k, 1, 60), 0);
+    assert_int_equal(take(f, f->store, &k, 1, 60), 0);
+    assert_int_equal(take(f, second, &k, 1, 60), 0);
+    assert_int_not_equal(take(f, f->store, &k, 1, 60), 0);
+    assert_int_not_equal(take(f, second, &k, 1, 60), 0);
+    store_close(second);
+}
+
+#define TAKER_THREADS 6
+#define TAKER_TAKES 60
+
+struct taker {
+    const char *location;
+    struct store_throttle_key keys[2]; /* a shared key, and one of the thread's own */
+    pthread_barrier_t *start;
+    int admitted;
+    int failures;
+};
+
+/* Opens its own connection and takes TAKER_TAKES times. */
+static void *taker_main(void *arg)
+{
+    struct taker *t = arg;
+    struct store *s = NULL;
+    struct cmp_error err = {0};
+    int i;
+
+    if (store_open(t->location, &s, &err)) {
+        t->failures = TAKER_TAKES;
+        pthread_barrier_wait(t->start);
+        return NULL;
+    }
+    pthread_barrier_wait(t->start);
+    for (i = 0; i < TAKER_TAKES; i++) {
+        int retry = -1;
+        if (store_throttle_take(s, t->keys, 2, 60, &retry, &err)) {
+            t->failures++;
+            cmp_error_clear(&err);
+        } else if (retry == 0) {
+            t->admitted++;
+        }
+    }
+    store_close(s);
+    return NULL;
+}
+
+/* Connections taking at once never admit more than the limit, and admit exactly that many. */
+static void test_store_throttle_concurrent_takes_admit_exactly_the_limit(void **state)
+{
+    struct fixture *f = *state;
+    struct taker t[TAKER_THREADS];
+    pthread_t th[TAKER_THREADS];
+    pthread_barrier_t start;
+    const char *shared = throttle_key(f, "together");
+    int total = 0;
+    int i;
+
+    assert_int_equal(pthread_barrier_init(&start, NULL, TAKER_THREADS), 0);
+    for (i = 0; i < TAKER_THREADS; i++) {
+        t[i] = (struct taker){f->suite->location,
+                              {{shared, 100}, {arena_sprintf(f->arena, "%s:%d", shared, i), 30}},
+                              &start,
+                              0,
+                              0};
+        assert_int_equal(pthread_create(&th[i], NULL, taker_main, &t[i]), 0);
+    }
+    for (i = 0; i < TAKER_THREADS; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&start);
+    for (i = 0; i < TAKER_THREADS; i++) {
+        assert_int_equal(t[i].failures, 0);
+        assert_true(t[i].admitted <= 30);
+        total += t[i].admitted;
+    }
+    /* 6 x 60 tries: the shared limit (100) binds before the threads' own (6 x 30). */
+    assert_int_equal(total, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -890,6 +1109,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_committed_write_survives_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_concurrent_writers_lose_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store_throttle_admits_up_to_the_limit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_throttle_refusal_counts_in_no_key, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_throttle_names_are_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_throttle_rejects_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_throttle_waiting_retry_after_gets_through, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_throttle_is_shared_by_connections, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_throttle_concurrent_takes_admit_exactly_the_limit, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);

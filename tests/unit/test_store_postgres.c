@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_store_postgres.c - what only the PostgreSQL backend has (store/postgres/): its
  * migrations and schema, reconnecting after the server ends a session, its errors, the statement
- * cache, row locking in patches, and ordinal string order whatever the database's collation.
+ * cache, row locking in patches, ordinal string order whatever the database's collation, and
+ * the throttle counters (the database's clock, several connections, locking, the sweep).
  * The backend-independent behaviour is tested by test_store.c and test_store_query.c (run with
  * CMPD_TEST_STORE=postgres://...).
  *
@@ -921,6 +922,203 @@ static void test_pg_strings_are_ordinal_under_any_collation(void **state)
     assert_int_equal(n, 4);
 }
 
+/* ---- throttling ---- */
+
+/* One take of `n` keys on `s`; returns Retry-After (0: admitted). */
+static int pg_take(struct fixture *f, struct store *s, const struct store_throttle_key *keys,
+                   size_t n, int window)
+{
+    int retry = -1;
+
+    if (store_throttle_take(s, keys, n, window, &retry, &f->err))
+        fail_msg("store_throttle_take: %s", cmp_error_message(&f->err));
+    return retry;
+}
+
+/* The counters live in an unlogged table: no WAL, and no flush to wait for at commit. */
+static void test_pg_throttle_table_is_unlogged(void **state)
+{
+    struct fixture *f = *state;
+
+    open_store(f);
+    assert_int_equal(sql_int(f->admin, "SELECT count(*) FROM pg_class WHERE relname = 'throttle' "
+                                       "AND relpersistence = 'u'"),
+                     1);
+    assert_int_equal(sql_int(f->admin, "SELECT count(*) FROM pg_proc WHERE proname = "
+                                       "'cmpd_throttle_take'"),
+                     1);
+}
+
+/*
+ * Windows are counted on the database's clock: rows written at the database's current second
+ * fill the window whatever this machine's clock says, and rows older than the window neither
+ * count nor survive the key's next take.
+ */
+static void test_pg_throttle_counts_on_the_database_clock(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key now_key = {"t:clock:now", 5};
+    struct store_throttle_key old_key = {"t:clock:old", 5};
+    int retry;
+
+    open_store(f);
+    run_sql(f->admin, "INSERT INTO throttle (key, slot, n) VALUES ('t:clock:now', "
+                      "floor(extract(epoch FROM clock_timestamp()))::bigint, 5)");
+    retry = pg_take(f, f->store, &now_key, 1, 30);
+    assert_true(retry >= 29 && retry <= 30);
+    /* The refused take wrote nothing. */
+    assert_int_equal(sql_int(f->admin, "SELECT sum(n) FROM throttle WHERE key = 't:clock:now'"), 5);
+
+    run_sql(f->admin, "INSERT INTO throttle (key, slot, n) SELECT 't:clock:old', "
+                      "floor(extract(epoch FROM clock_timestamp()))::bigint - s, 5 "
+                      "FROM generate_series(30, 40) AS s");
+    assert_int_equal(pg_take(f, f->store, &old_key, 1, 30), 0);
+    /* What is left of the key: the one request just counted, in the database's current second. */
+    assert_int_equal(sql_int(f->admin, "SELECT count(*) FROM throttle WHERE key = 't:clock:old'"),
+                     1);
+    assert_true(sql_int(f->admin,
+                        "SELECT abs(slot - floor(extract(epoch FROM "
+                        "clock_timestamp()))) FROM throttle WHERE key = 't:clock:old'") <= 1);
+}
+
+/* Two instances (connections) on one database share every limit. */
+static void test_pg_throttle_two_instances_share_the_limit(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key keys[2] = {{"t:shared:w", 3}, {"t:shared:*", 1000}};
+    struct store *second = NULL;
+    int i;
+
+    open_store(f);
+    if (store_open(f->uri, &second, &f->err))
+        fail_msg("store_open: %s", cmp_error_message(&f->err));
+    for (i = 0; i < 3; i++)
+        assert_int_equal(pg_take(f, i % 2 ? second : f->store, keys, 2, 20), 0);
+    assert_int_not_equal(pg_take(f, second, keys, 2, 20), 0);
+    assert_int_not_equal(pg_take(f, f->store, keys, 2, 20), 0);
+    /* Reads (the request counter only) still pass on both. */
+    assert_int_equal(pg_take(f, second, &keys[1], 1, 20), 0);
+    assert_int_equal(pg_take(f, f->store, &keys[1], 1, 20), 0);
+    assert_int_equal(sql_int(f->admin, "SELECT sum(n) FROM throttle WHERE key = 't:shared:*'"), 5);
+    store_close(second);
+}
+
+#define PG_TAKERS 8
+#define PG_TAKES 40
+
+struct pg_taker {
+    const char *uri;
+    int id;
+    pthread_barrier_t *start;
+    int admitted;
+    int failures;
+};
+
+/*
+ * Overlapping keys in opposite orders (a tenant's, the thread's application's, a key every
+ * thread shares): the locks are taken in one order, so no take waits for another in a cycle.
+ */
+static void *pg_taker_main(void *arg)
+{
+    struct pg_taker *t = arg;
+    struct store *s = NULL;
+    struct cmp_error err = {0};
+    char app[32];
+    int i;
+
+    snprintf(app, sizeof app, "a:race:%d", t->id);
+    if (store_open(t->uri, &s, &err)) {
+        t->failures = PG_TAKES;
+        pthread_barrier_wait(t->start);
+        return NULL;
+    }
+    pthread_barrier_wait(t->start);
+    for (i = 0; i < PG_TAKES; i++) {
+        struct store_throttle_key fwd[3] = {{"t:race:w", 150}, {app, 25}, {"t:race:*", 1000}};
+        struct store_throttle_key rev[3] = {fwd[2], fwd[1], fwd[0]};
+        int retry = -1;
+        if (store_throttle_take(s, (t->id + i) % 2 ? fwd : rev, 3, 60, &retry, &err)) {
+            t->failures++;
+            cmp_error_clear(&err);
+        } else if (retry == 0) {
+            t->admitted++;
+        }
+    }
+    store_close(s);
+    return NULL;
+}
+
+static void test_pg_throttle_concurrent_takes_hold_every_limit(void **state)
+{
+    struct fixture *f = *state;
+    struct pg_taker t[PG_TAKERS];
+    pthread_t th[PG_TAKERS];
+    pthread_barrier_t start;
+    int total = 0;
+    int i;
+
+    open_store(f);
+    assert_int_equal(pthread_barrier_init(&start, NULL, PG_TAKERS), 0);
+    for (i = 0; i < PG_TAKERS; i++) {
+        t[i] = (struct pg_taker){f->uri, i, &start, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, pg_taker_main, &t[i]), 0);
+    }
+    for (i = 0; i < PG_TAKERS; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&start);
+    for (i = 0; i < PG_TAKERS; i++) {
+        assert_int_equal(t[i].failures, 0); /* no deadlock, no lock timeout */
+        assert_true(t[i].admitted <= 25);
+        total += t[i].admitted;
+    }
+    /* 8 x 40 tries: each thread's own limit (25) leaves 200, the shared one binds at 150. */
+    assert_int_equal(total, 150);
+    assert_int_equal(sql_int(f->admin, "SELECT sum(n) FROM throttle WHERE key = 't:race:*'"), 150);
+}
+
+/* A take cut off by a broken connection is CMP_EUNAVAILABLE, not run again (it may have counted);
+ * the next one reconnects. */
+static void test_pg_throttle_on_a_broken_connection_is_unavailable(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key k = {"t:broken:*", 10};
+    int retry = -1;
+
+    open_store(f);
+    store__pg_set_precheck(f->store, false);
+    assert_int_equal(pg_take(f, f->store, &k, 1, 20), 0);
+    terminate_cmpd_sessions(f);
+    assert_int_equal(store_throttle_take(f->store, &k, 1, 20, &retry, &f->err), CMP_EUNAVAILABLE);
+    assert_true(stats(f->store).retries == 0);
+    cmp_error_clear(&f->err);
+    assert_int_equal(pg_take(f, f->store, &k, 1, 20), 0);
+    assert_true(stats(f->store).reconnects == 1);
+    assert_int_equal(sql_int(f->admin, "SELECT sum(n) FROM throttle WHERE key = 't:broken:*'"), 2);
+}
+
+/* Rows of keys nobody uses any more go in an occasional sweep. */
+static void test_pg_throttle_sweeps_abandoned_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct store_throttle_key k = {"t:busy:*", 0x7fffffff};
+    int i;
+
+    open_store(f);
+    run_sql(f->admin, "INSERT INTO throttle (key, slot, n) SELECT 't:gone:' || s, "
+                      "floor(extract(epoch FROM clock_timestamp()))::bigint - 7200, 1 "
+                      "FROM generate_series(1, 50) AS s");
+    /* A recent row of an idle key is no business of the sweep. */
+    run_sql(f->admin, "INSERT INTO throttle (key, slot, n) VALUES ('t:idle:*', "
+                      "floor(extract(epoch FROM clock_timestamp()))::bigint - 600, 1)");
+    for (i = 0; i < 20000; i++) {
+        assert_int_equal(pg_take(f, f->store, &k, 1, 20), 0);
+        if (sql_int(f->admin, "SELECT count(*) FROM throttle WHERE key LIKE 't:gone:%'") == 0)
+            break;
+    }
+    assert_true(i < 20000);
+    assert_int_equal(sql_int(f->admin, "SELECT count(*) FROM throttle WHERE key = 't:idle:*'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -944,6 +1142,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_concurrent_patches_lose_no_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_strings_are_ordinal_under_any_collation, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_pg_throttle_table_is_unlogged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_throttle_counts_on_the_database_clock, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pg_throttle_two_instances_share_the_limit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pg_throttle_concurrent_takes_hold_every_limit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pg_throttle_on_a_broken_connection_is_unavailable,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_throttle_sweeps_abandoned_keys, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);

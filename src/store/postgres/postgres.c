@@ -8,12 +8,15 @@
  * connection breaks under them; a write whose outcome is unknown is CMP_EUNAVAILABLE with
  * Retry-After 1.  The statements are the prepared ones of postgres_conn.c, run with text
  * parameters.  Rows of another tenant are never touched: the tenant id is part of every WHERE
- * clause, and another tenant's row is CMP_ENOTFOUND with an unknown id's message.
+ * clause, and another tenant's row is CMP_ENOTFOUND with an unknown id's message.  Throttle
+ * counters are the database's (table `throttle`, function cmpd_throttle_take of schema v4), so
+ * every instance counts in the same windows.
  */
 #include <libpq-fe.h>
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -421,6 +424,76 @@ static int pg_secret_ensure(struct store *base, const char *name, const void *ca
     return rc;
 }
 
+/* ---- throttling ---- */
+
+/* Append `v` as an element of a PostgreSQL array literal: quoted, with " and \\ escaped. */
+static int array_element(struct buf *b, const char *v)
+{
+    int rc = b->len > 1 ? buf_putc(b, ',') : 0; /* after the opening brace */
+
+    rc = rc ? rc : buf_putc(b, '"');
+    for (; *v && !rc; v++) {
+        if (*v == '"' || *v == '\\')
+            rc = buf_putc(b, '\\');
+        rc = rc ? rc : buf_putc(b, *v);
+    }
+    return rc ? rc : buf_putc(b, '"');
+}
+
+/*
+ * One call of cmpd_throttle_take with the keys that have a limit, as two array literals.  Not run
+ * again when the connection breaks under it: the database may have counted the request (the
+ * caller decides what a failure means; the connection is reset before the next call).
+ */
+static int pg_throttle_take(struct store *base, const struct store_throttle_key *keys, size_t n,
+                            int window_s, int *retry_after, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_params p = {0};
+    struct buf names;
+    struct buf limits;
+    PGresult *r = NULL;
+    int64_t wait = 0;
+    size_t i;
+    int rc = 0;
+
+    /* Room for every name escaped (each byte at most doubled), quotes and commas. */
+    buf_init(&names, STORE_THROTTLE_MAX_KEYS * (2 * STORE_THROTTLE_MAX_NAME + 3) + 2);
+    buf_init(&limits, STORE_THROTTLE_MAX_KEYS * 12 + 2);
+    rc = buf_putc(&names, '{');
+    rc = rc ? rc : buf_putc(&limits, '{');
+    for (i = 0; i < n && !rc; i++) {
+        if (!keys[i].limit)
+            continue;
+        rc = array_element(&names, keys[i].name);
+        rc = rc ? rc : buf_printf(&limits, "%s%u", limits.len > 1 ? "," : "", keys[i].limit);
+    }
+    rc = rc ? rc : buf_putc(&names, '}');
+    rc = rc ? rc : buf_putc(&limits, '}');
+    if (rc)
+        rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+    else if (names.len > 2)
+        rc = store__pg_check(s, err);
+    if (!rc && names.len > 2) {
+        store__pg_param(&p, names.data);
+        store__pg_param(&p, limits.data);
+        store__pg_param_int(&p, window_s);
+        rc = store__pg_exec(s, PG_THROTTLE_TAKE, &p, false, PGRES_TUPLES_OK, "throttle", &r, err);
+        if (!rc && (PQntuples(r) != 1 || PQgetisnull(r, 0, 0) ||
+                    str_to_int64(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), 0,
+                                 STORE_THROTTLE_MAX_WINDOW, &wait))) {
+            log_error("postgres: unreadable answer of cmpd_throttle_take");
+            rc = cmp_error_set(err, CMP_ESTORE, NULL);
+        }
+        PQclear(r);
+    }
+    buf_fini(&names);
+    buf_fini(&limits);
+    if (!rc)
+        *retry_after = (int)wait;
+    return rc;
+}
+
 const struct store_ops store__postgres_ops = {
     .name = "postgres",
     .open = store__pg_open,
@@ -435,4 +508,5 @@ const struct store_ops store__postgres_ops = {
     .partner_list = pg_partner_list,
     .partner_count = pg_partner_count,
     .secret_ensure = pg_secret_ensure,
+    .throttle_take = pg_throttle_take,
 };

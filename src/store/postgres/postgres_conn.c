@@ -43,7 +43,7 @@ static const char *const stmt_names[PG_COUNT] = {
     [PG_PARTNER_INSERT] = "cmpd_partner_insert", [PG_PARTNER_GET] = "cmpd_partner_get",
     [PG_PARTNER_LOCK] = "cmpd_partner_lock",     [PG_PARTNER_UPDATE] = "cmpd_partner_update",
     [PG_PARTNER_DELETE] = "cmpd_partner_delete", [PG_SECRET_PUT_NEW] = "cmpd_secret_put_new",
-    [PG_SECRET_GET] = "cmpd_secret_get",
+    [PG_SECRET_GET] = "cmpd_secret_get",         [PG_THROTTLE_TAKE] = "cmpd_throttle_take",
 };
 
 /* Statements whose text does not depend on the model table. */
@@ -58,6 +58,7 @@ static const char *const fixed_sql[PG_COUNT] = {
     [PG_SECRET_PUT_NEW] = "INSERT INTO secrets (name, value) VALUES ($1, $2) "
                           "ON CONFLICT (name) DO NOTHING",
     [PG_SECRET_GET] = "SELECT value FROM secrets WHERE name = $1",
+    [PG_THROTTLE_TAKE] = "SELECT cmpd_throttle_take($1::text[], $2::integer[], $3::integer)",
 };
 
 static struct pg_store *from(struct store *s)

@@ -47,6 +47,7 @@ enum store__pg_stmt {
     PG_PARTNER_DELETE,
     PG_SECRET_PUT_NEW,
     PG_SECRET_GET,
+    PG_THROTTLE_TAKE,
     PG_COUNT
 };
 

@@ -8,7 +8,9 @@
  * schema and the others find it done.  A database newer than this program is refused.  Steps are
  * never edited once released: a change of schema is a new step appended to the table.
  *
- * The schema mirrors SQLite's (sqlite_schema.c), version for version.  Column names of `partners`
+ * The schema mirrors SQLite's (sqlite_schema.c), version for version, up to v3; from v4 on the two
+ * histories are independent (v4, the throttle counters, exists only here: SQLite keeps them in
+ * the process's memory).  Column names of `partners`
  * are the `column` names of graph_partner_props (graph/model.c), plus the heartbeat text column.
  * Every string column the OData layer compares or orders is COLLATE "C": ordinal (byte) order,
  * as SQLite's BINARY, whatever the database's default collation.  The dialect orders nullable keys
@@ -78,10 +80,76 @@ static const struct migration migrations[] = {
      "  name text COLLATE \"C\" PRIMARY KEY,"
      "  value bytea NOT NULL"
      ");"},
+    {4, "throttle counters",
+     /* store_throttle_take() for every instance at once: per key, one row per second of the
+      * database's clock holding the requests admitted in it.  UNLOGGED: counters need no
+      * durability (a crash or a failover forgets them, which only admits more), and a commit that
+      * wrote only them waits for no WAL flush.  Rows older than a key's window are deleted by its
+      * next take; those of keys no longer used by an occasional sweep (throttle_slot). */
+     "CREATE UNLOGGED TABLE throttle ("
+     "  key text COLLATE \"C\" NOT NULL,"
+     "  slot bigint NOT NULL,"                      /* unix second, the database's clock */
+     "  n integer NOT NULL,"
+     "  PRIMARY KEY (key, slot)"
+     ");"
+     "CREATE INDEX throttle_slot ON throttle (slot);"
+     /* Check and count in one round trip.  The keys are locked first (transaction advisory
+      * locks in the (int, int) space, which the migration's bigint lock does not share), in the
+      * order of their lock ids, so two takes never wait for each other in a cycle; then the window
+      * is read: all keys under their limits -> one more in the current second of each, 0; else
+      * nothing counted and the seconds until every full key frees a slot.  p_limits[i] > 0. */
+     "CREATE FUNCTION cmpd_throttle_take(p_keys text[], p_limits integer[], p_window integer) "
+     "RETURNS integer LANGUAGE plpgsql AS $f$\n"
+     "DECLARE\n"
+     "  now_s bigint;\n"
+     "  lo bigint;\n"
+     "  total bigint;\n"
+     "  dropped bigint;\n"
+     "  wait integer := 0;\n"
+     "  i integer;\n"
+     "  r record;\n"
+     "BEGIN\n"
+     "  FOR r IN SELECT DISTINCT hashtext(k) AS h FROM unnest(p_keys) AS k ORDER BY 1 LOOP\n"
+     "    PERFORM pg_advisory_xact_lock(1668116596, r.h);\n"  /* "cmpt" */
+     "  END LOOP;\n"
+     "  now_s := floor(extract(epoch FROM clock_timestamp()));\n"
+     "  lo := now_s - p_window + 1;\n"
+     "  DELETE FROM throttle WHERE key = ANY (p_keys) AND slot < lo;\n"
+     "  FOR i IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP\n"
+     "    SELECT coalesce(sum(n), 0) INTO total FROM throttle\n"
+     "      WHERE key = p_keys[i] AND slot >= lo;\n"
+     "    CONTINUE WHEN total < p_limits[i];\n"
+     "    dropped := 0;\n"
+     "    FOR r IN SELECT slot, n FROM throttle WHERE key = p_keys[i] AND slot >= lo\n"
+     "             ORDER BY slot LOOP\n"
+     "      dropped := dropped + r.n;\n"
+     "      IF total - dropped < p_limits[i] THEN\n"
+     "        wait := greatest(wait, least(p_window, r.slot - lo + 1)::integer);\n"
+     "        EXIT;\n"
+     "      END IF;\n"
+     "    END LOOP;\n"
+     "  END LOOP;\n"
+     "  IF wait > 0 THEN\n"
+     "    RETURN wait;\n"
+     "  END IF;\n"
+     "  INSERT INTO throttle AS t (key, slot, n) SELECT DISTINCT k, now_s, 1 FROM unnest(p_keys) AS k\n"
+     "    ON CONFLICT (key, slot) DO UPDATE SET n = t.n + 1;\n"
+     /* Now and then, the rows of keys nobody uses any more (older than any window); rows another
+      * take is deleting are skipped, so the sweep never waits for a lock. */
+     "  IF random() < 0.004 THEN\n"
+     "    DELETE FROM throttle WHERE ctid IN (SELECT ctid FROM throttle\n"
+     "      WHERE slot < now_s - 3600 LIMIT 1000 FOR UPDATE SKIP LOCKED);\n"
+     "  END IF;\n"
+     "  RETURN 0;\n"
+     "END\n"
+     "$f$;"},
 };
 /* clang-format on */
 
 #define MIGRATION_COUNT (sizeof migrations / sizeof *migrations)
+
+/* v4's sweep deletes what is older than any window; released steps never change. */
+_Static_assert(STORE_THROTTLE_MAX_WINDOW == 3600, "the throttle sweep of schema v4");
 
 int store__pg_schema_version(void)
 {

@@ -9,10 +9,12 @@
  * counting, whose SQL depends on the query, are in sqlite_list.c.  Rows of another tenant are
  * never touched: the tenant id is part of every WHERE clause.  The database file is created
  * owner-only (0600).  SQLite's own messages are logged,
- * never returned to the client.
+ * never returned to the client.  Throttle counters are not written to the database: they live in
+ * this process's memory (store/window.c), one window per database file shared by its connections.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "store/sqlite/sqlite_impl.h"
+#include "store/window.h"
 
 /* How long a statement waits for another connection's write lock before CMP_EUNAVAILABLE. */
 #define STORE_SQLITE_BUSY_MS 5000
@@ -183,6 +186,7 @@ static void sq_close(struct store *base)
     if (s->db && sqlite3_close_v2(s->db) != SQLITE_OK)
         log_error("sqlite: close: %s", sqlite3_errmsg(s->db));
     buf_fini(&s->json);
+    store__window_release(s->window);
     free(s);
 }
 
@@ -231,6 +235,17 @@ static int create_private(const char *path, struct cmp_error *err)
     return cmp_error_set(err, CMP_EIO, "Cannot create the database file.");
 }
 
+/* The throttle counters of this database file: one window per file (by its real path). */
+static int acquire_window(struct sqlite_store *s, const char *path, struct cmp_error *err)
+{
+    char real[PATH_MAX];
+
+    s->window = store__window_acquire(realpath(path, real) ? real : path);
+    if (!s->window)
+        return cmp_error_set(err, CMP_ENOMEM, NULL);
+    return 0;
+}
+
 static int sq_open(const char *path, struct store **out, struct cmp_error *err)
 {
     struct sqlite_store *s;
@@ -256,6 +271,8 @@ static int sq_open(const char *path, struct store **out, struct cmp_error *err)
         rc = store__sqlite_migrate(s->db, err);
     if (!rc)
         rc = prepare_all(s, err);
+    if (!rc)
+        rc = acquire_window(s, path, err);
     if (rc) {
         sq_close(&s->base);
         return rc;
@@ -564,6 +581,16 @@ static int sq_secret_ensure(struct store *base, const char *name, const void *ca
     return rc ? rc : read_secret(s, name, a, out, out_n, err);
 }
 
+/* ---- throttling ---- */
+
+static int sq_throttle_take(struct store *base, const struct store_throttle_key *keys, size_t n,
+                            int window_s, int *retry_after, struct cmp_error *err)
+{
+    int rc = store__window_take(from(base)->window, keys, n, window_s, retry_after);
+
+    return rc ? cmp_error_set(err, rc, NULL) : 0;
+}
+
 const struct store_ops store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -578,4 +605,5 @@ const struct store_ops store__sqlite_ops = {
     .partner_list = store__sqlite_partner_list,
     .partner_count = store__sqlite_partner_count,
     .secret_ensure = sq_secret_ensure,
+    .throttle_take = sq_throttle_take,
 };

@@ -22,6 +22,7 @@ struct cmp_error;
 struct graph_partner;
 struct sqlite3;
 struct sqlite3_stmt;
+struct store__window;
 
 /* The partner column that holds lastHeartbeatDateTime as the client sent it; the model's column
  * for the property (last_heartbeat_ticks) holds the UTC instant used for comparing. */
@@ -54,6 +55,7 @@ struct sqlite_store {
     struct buf json;    /* scratch for one assignment collection being bound */
     char *list_columns; /* owned: the select list of a partner row (value columns, seq, id) */
     struct store__stmt_cache cache; /* of sqlite3_stmt handles */
+    struct store__window *window;   /* acquired: the throttle counters of this database file */
 };
 
 /*
