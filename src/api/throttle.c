@@ -7,12 +7,20 @@
  */
 #include "api/throttle.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "store/store.h"
+
+/* Seconds between two warnings that the store cannot count. */
+#define THROTTLE_WARN_EVERY 10
+
+static _Atomic int64_t last_warning;
 
 void api_throttle_intune(struct api_throttle *t)
 {
@@ -94,8 +102,14 @@ int api_throttle_check(struct store *s, const struct api_throttle *t, const char
     n = api_throttle_keys(t, tenant, app_id, is_write, names, keys);
     rc = store_throttle_take(s, keys, n, t->window_s, &retry_after, &probe);
     if (rc) {
-        log_warn("throttle: the store cannot count (%s); request of tenant %s admitted",
-                 cmp_error_message(&probe), tenant);
+        /* Fail open.  An outage would otherwise log a line per request: at most one per
+         * THROTTLE_WARN_EVERY seconds (the only process-wide state here, a timestamp). */
+        int64_t now = time_now();
+        int64_t last = atomic_load_explicit(&last_warning, memory_order_relaxed);
+        if (now - last >= THROTTLE_WARN_EVERY &&
+            atomic_compare_exchange_strong(&last_warning, &last, now))
+            log_warn("throttle: the store cannot count (%s); requests are admitted uncounted",
+                     cmp_error_message(&probe));
         return 0;
     }
     if (!retry_after)
