@@ -9,13 +9,13 @@ DATA        ?= ./cmpd-data
 FUZZ_TIME   ?= 60
 
 # Debian packages the build, the tests (PostgreSQL and haproxy for the store and cluster tests),
-# the scripts in bench/ (wrk) and `make run` need.
+# the scripts in bench/ (wrk; nginx, the ceiling of `make bench`) and `make run` need.
 DEB_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
 	libh2o-evloop-dev libyajl-dev libsqlite3-dev libpq-dev libssl-dev libcmocka-dev \
 	libcurl4-openssl-dev sqlite3 curl openssl ca-certificates \
-	postgresql postgresql-client haproxy wrk
+	postgresql postgresql-client haproxy wrk nginx
 
-.PHONY: all deps build debug test test-release test-debug run fuzz format lint clean
+.PHONY: all deps build debug test test-release test-debug run bench fuzz format lint clean
 
 all: build
 
@@ -37,6 +37,12 @@ test: build debug
 
 run: build
 	@scripts/run.sh $(BUILD)/cmpd $(DATA)
+
+# cmpd against nginx (the ceiling) and the npm peers, on SQLite and PostgreSQL, http and https:
+# one table on standard output and in bench/results/latest.md (BENCHMARKS.md).  17-20 minutes;
+# QUICK=1 for a 2-minute smoke run; settings in bench/run.sh's header.  Never fails on a number.
+bench: build
+	@CMPD_BIN=$(BUILD)/cmpd BENCH_CACHE=$${BENCH_CACHE:-$(BUILD)/bench-cache} bench/run.sh
 
 fuzz: deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMPD_FUZZ=ON >/dev/null
