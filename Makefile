@@ -39,7 +39,7 @@ run: build
 	@scripts/run.sh $(BUILD)/cmpd $(DATA)
 
 # cmpd against nginx (the ceiling) and the npm peers, on SQLite and PostgreSQL, http and https:
-# one table on standard output and in bench/results/latest.md (BENCHMARKS.md).  17-20 minutes;
+# one table on standard output and in bench/results/latest.md (BENCHMARKS.md).  16-20 minutes;
 # QUICK=1 for a 2-minute smoke run; settings in bench/run.sh's header.  Never fails on a number.
 bench: build
 	@CMPD_BIN=$(BUILD)/cmpd BENCH_CACHE=$${BENCH_CACHE:-$(BUILD)/bench-cache} bench/run.sh

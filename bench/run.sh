@@ -38,7 +38,7 @@
 #   RESULTS_DIR where latest.md (the table), latest.tsv (every run) and latest.json (the settings)
 #               go (default bench/results); `node bench/lib/report.mjs latest.tsv latest.json` redraws it
 #   KEEP_WORK=1 keep the work directory (logs, data) instead of deleting it
-# Full run on the project's 2-core machine with the defaults: 17-20 minutes (BENCHMARKS.md).
+# Full run on the project's 2-core machine with the defaults: 16-20 minutes (BENCHMARKS.md).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -533,8 +533,8 @@ n_runs=0
 for scheme in $SCHEMES; do for spec in $SCENARIOS; do for sys in "${SYS[@]}"; do
     applies "$sys" "${spec%@*}" "${spec#*@}" "$scheme" && n_runs=$((n_runs + 1))
 done; done; done
-per=$(($(dur_s "$DURATION") + $(dur_s "$WARMUP") + 1))
-log "setup done in $((SECONDS - T_START)) s; $ROUNDS round(s) of $n_runs runs, ${DURATION} each (+${WARMUP} warm-up): about $((ROUNDS * n_runs * per / 60 + 1)) min"
+per=$((10 * ($(dur_s "$DURATION") + $(dur_s "$WARMUP")) + 3)) # tenths of a second per run, wrk start included
+log "setup done in $((SECONDS - T_START)) s; $ROUNDS round(s) of $n_runs runs, ${DURATION} each (+${WARMUP} warm-up): about $(((ROUNDS * n_runs * per + 599) / 600)) min"
 T_SWEEP=$SECONDS
 for round in $(seq "$ROUNDS"); do
     if has json-server && ((round > 1)) && [[ -z ${DEAD[json-server]:-} ]]; then
