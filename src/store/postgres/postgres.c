@@ -71,16 +71,11 @@ static int pg_tenant_get(struct store *base, const char *tenant, struct store_te
                          struct cmp_error *err)
 {
     struct pg_store *s = from(base);
-    struct store__pg_attempt t;
-    int rc;
+    struct store__pg_attempt t = {0};
+    int rc = 0;
 
-    store__pg_attempt_start(&t, err);
-    do {
-        rc = store__pg_check(s, err);
-        if (rc)
-            break;
+    while (store__pg_attempt(s, &t, &rc, err))
         rc = tenant_get(s, tenant, out, err);
-    } while (store__pg_attempt_again(s, &t, rc, err));
     return rc;
 }
 
@@ -135,16 +130,11 @@ static int pg_tenant_list(struct store *base, struct arena *a, struct store_tena
                           struct cmp_error *err)
 {
     struct pg_store *s = from(base);
-    struct store__pg_attempt t;
-    int rc;
+    struct store__pg_attempt t = {0};
+    int rc = 0;
 
-    store__pg_attempt_start(&t, err);
-    do {
-        rc = store__pg_check(s, err);
-        if (rc)
-            break;
+    while (store__pg_attempt(s, &t, &rc, err))
         rc = tenant_list(s, a, out, n, err);
-    } while (store__pg_attempt_again(s, &t, rc, err));
     return rc;
 }
 
@@ -203,16 +193,11 @@ static int pg_partner_get(struct store *base, const char *tenant, const char *id
                           struct graph_partner *out, struct cmp_error *err)
 {
     struct pg_store *s = from(base);
-    struct store__pg_attempt t;
-    int rc;
+    struct store__pg_attempt t = {0};
+    int rc = 0;
 
-    store__pg_attempt_start(&t, err);
-    do {
-        rc = store__pg_check(s, err);
-        if (rc)
-            break;
+    while (store__pg_attempt(s, &t, &rc, err))
         rc = read_one(s, PG_PARTNER_GET, tenant, id, a, out, err);
-    } while (store__pg_attempt_again(s, &t, rc, err));
     return rc;
 }
 
@@ -275,17 +260,15 @@ static int pg_partner_patch(struct store *base, const char *tenant, const char *
                             struct graph_partner *out, struct cmp_error *err)
 {
     struct pg_store *s = from(base);
-    struct store__pg_attempt t;
+    struct store__pg_attempt t = {0};
     bool committing = false;
-    int rc;
+    int rc = 0;
 
-    store__pg_attempt_start(&t, err);
-    do {
-        rc = store__pg_check(s, err);
-        if (rc)
-            break;
+    while (store__pg_attempt(s, &t, &rc, err)) {
         rc = patch_once(s, tenant, id, patch, a, out, &committing, err);
-    } while (!committing && store__pg_attempt_again(s, &t, rc, err));
+        if (committing)
+            break; /* after COMMIT was sent, the outcome is unknown: no retry */
+    }
     return rc;
 }
 
@@ -315,16 +298,11 @@ static int pg_partner_list(struct store *base, const char *tenant, const struct 
                            struct arena *a, struct store_page *out, struct cmp_error *err)
 {
     struct pg_store *s = from(base);
-    struct store__pg_attempt t;
-    int rc;
+    struct store__pg_attempt t = {0};
+    int rc = 0;
 
-    store__pg_attempt_start(&t, err);
-    do {
-        rc = store__pg_check(s, err);
-        if (rc)
-            break;
+    while (store__pg_attempt(s, &t, &rc, err))
         rc = store__pg_list(s, tenant, req, a, out, err);
-    } while (store__pg_attempt_again(s, &t, rc, err));
     return rc;
 }
 
@@ -332,16 +310,11 @@ static int pg_partner_count(struct store *base, const char *tenant, const struct
                             int64_t *out, struct cmp_error *err)
 {
     struct pg_store *s = from(base);
-    struct store__pg_attempt t;
-    int rc;
+    struct store__pg_attempt t = {0};
+    int rc = 0;
 
-    store__pg_attempt_start(&t, err);
-    do {
-        rc = store__pg_check(s, err);
-        if (rc)
-            break;
+    while (store__pg_attempt(s, &t, &rc, err))
         rc = store__pg_count(s, tenant, filter, out, err);
-    } while (store__pg_attempt_again(s, &t, rc, err));
     return rc;
 }
 
@@ -409,18 +382,13 @@ static int pg_secret_ensure(struct store *base, const char *name, const void *ca
                             struct cmp_error *err)
 {
     struct pg_store *s = from(base);
-    struct store__pg_attempt t;
-    int rc;
+    struct store__pg_attempt t = {0};
+    int rc = 0;
 
     if (candidate && n > STORE_MAX_SECRET)
         return cmp_error_set(err, CMP_EINTERNAL, NULL);
-    store__pg_attempt_start(&t, err);
-    do {
-        rc = store__pg_check(s, err);
-        if (rc)
-            break;
+    while (store__pg_attempt(s, &t, &rc, err))
         rc = secret_ensure(s, name, candidate, n, a, out, out_n, err);
-    } while (store__pg_attempt_again(s, &t, rc, err));
     return rc;
 }
 

@@ -371,24 +371,23 @@ int store__pg_check(struct pg_store *s, struct cmp_error *err)
     return reconnect(s, err);
 }
 
-void store__pg_attempt_start(struct store__pg_attempt *t, const struct cmp_error *err)
+bool store__pg_attempt(struct pg_store *s, struct store__pg_attempt *t, int *rc,
+                       struct cmp_error *err)
 {
-    if (err)
-        t->saved = *err;
-    t->retried = false;
-}
-
-bool store__pg_attempt_again(struct pg_store *s, struct store__pg_attempt *t, int rc,
-                             struct cmp_error *err)
-{
-    if (!rc || !s->lost || t->retried)
-        return false;
-    t->retried = true;
-    if (err)
-        *err = t->saved;
-    s->stats.retries++;
-    log_warn("postgres: a read failed on a lost connection; trying once more");
-    return true;
+    if (t->tries == 0) {
+        if (err)
+            t->saved = *err;
+    } else {
+        if (!*rc || !s->lost || t->tries > 1)
+            return false;
+        if (err)
+            *err = t->saved;
+        s->stats.retries++;
+        log_warn("postgres: a read failed on a lost connection; trying once more");
+    }
+    t->tries++;
+    *rc = store__pg_check(s, err);
+    return *rc == 0;
 }
 
 /* The libpq connection parameters: defaults the URI may override, then what cmpd needs. */

@@ -28,9 +28,6 @@ struct graph_partner;
 struct pg_conn;   /* libpq's PGconn */
 struct pg_result; /* libpq's PGresult */
 
-/* The partner column that holds lastHeartbeatDateTime as the client sent it (as on SQLite). */
-#define STORE_PG_HEARTBEAT_TEXT "last_heartbeat"
-
 /* Most parameters one fixed statement takes (an insert: tenant, id, 12 values, 2 times). */
 #define STORE_PG_MAX_PARAMS 24
 
@@ -99,25 +96,25 @@ int store__pg_check(struct pg_store *s, struct cmp_error *err);
  * Running a call once more when the connection broke under it (read-only calls, and those whose
  * repetition is harmless):
  *
- *   store__pg_attempt_start(&t, err);
- *   do {
- *       rc = store__pg_check(s, err);
- *       if (rc)
- *           break;
+ *   struct store__pg_attempt t = {0};
+ *   int rc = 0;
+ *
+ *   while (store__pg_attempt(s, &t, &rc, err))
  *       rc = the_call(...);
- *   } while (store__pg_attempt_again(s, &t, rc, err));
+ *   return rc;
  */
 struct store__pg_attempt {
     struct cmp_error saved; /* the caller's error record before the first try */
-    bool retried;
+    int tries;
 };
 
-void store__pg_attempt_start(struct store__pg_attempt *t, const struct cmp_error *err);
-
-/* Should the call that returned `rc` run again (it failed on a lost connection, the first time)?
- * Then the error record is restored to what it was before the first try. */
-bool store__pg_attempt_again(struct pg_store *s, struct store__pg_attempt *t, int rc,
-                             struct cmp_error *err);
+/*
+ * Whether to run the call (again): the first time, and once more when the previous try (*rc)
+ * failed on a lost connection, with the error record restored.  The connection is checked
+ * (store__pg_check) before each try; when that fails, *rc says why and the answer is false.
+ */
+bool store__pg_attempt(struct pg_store *s, struct store__pg_attempt *t, int *rc,
+                       struct cmp_error *err);
 
 /*
  * Log PostgreSQL's message for result `r` (NULL: the connection's message) with `what` we were

@@ -16,48 +16,34 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
-#include "graph/json_in.h"
-#include "graph/json_out.h"
 #include "store/postgres/postgres_impl.h"
+#include "store/row.h"
 
-static int put_column(struct buf *b, const char *column, int *k)
+static int put_column(struct buf *b, const char *column, void *ctx)
 {
+    int *k = ctx;
+
     if (!k)
         return buf_printf(b, "%s, ", column);
     return buf_printf(b, "%s = $%d, ", column, (*k)++);
 }
 
+static int put_param(struct buf *b, const char *column, void *ctx)
+{
+    int *k = ctx;
+
+    (void)column;
+    return buf_printf(b, "$%d, ", (*k)++);
+}
+
 int store__pg_value_columns(struct buf *b, int *k)
 {
-    size_t i;
-    int rc = 0;
-
-    for (i = 0; i < GRAPH_P_COUNT && !rc; i++) {
-        const struct graph_prop *p = &graph_partner_props[i];
-        if (p->id == GRAPH_P_ID)
-            continue;
-        if (p->type == EDM_DATETIMEOFFSET)
-            rc = put_column(b, STORE_PG_HEARTBEAT_TEXT, k);
-        if (!rc)
-            rc = put_column(b, p->column, k);
-    }
-    return rc;
+    return store__row_columns(b, put_column, k);
 }
 
 int store__pg_value_params(struct buf *b, int *k)
 {
-    size_t i;
-    int rc = 0;
-
-    for (i = 0; i < GRAPH_P_COUNT && !rc; i++) {
-        const struct graph_prop *p = &graph_partner_props[i];
-        if (p->id == GRAPH_P_ID)
-            continue;
-        rc = buf_printf(b, "$%d, ", (*k)++);
-        if (!rc && p->type == EDM_DATETIMEOFFSET)
-            rc = buf_printf(b, "$%d, ", (*k)++);
-    }
-    return rc;
+    return store__row_columns(b, put_param, k);
 }
 
 static const void *cfield(const struct graph_partner *p, const struct graph_prop *prop)
@@ -72,16 +58,10 @@ static int write_assignments(struct pg_store *s, const struct graph_assignments 
     int rc;
 
     *off = s->json.len;
-    rc = graph_assignments_write(&s->json, l, GRAPH_BETA);
-    if (!rc)
-        rc = buf_append(&s->json, "", 1);
-    if (rc == CMP_ENOMEM)
-        return cmp_error_set(err, CMP_ENOMEM, NULL);
-    if (rc) {
-        log_error("postgres: an assignment collection cannot be stored (error %d)", rc);
-        return cmp_error_set(err, CMP_ESTORE, NULL);
-    }
-    return 0;
+    rc = store__row_write_assignments(&s->json, l, "postgres", err);
+    if (!rc && buf_append(&s->json, "", 1))
+        rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+    return rc;
 }
 
 int store__pg_param_values(struct pg_store *s, struct store__pg_params *params,
@@ -129,8 +109,7 @@ int store__pg_param_values(struct pg_store *s, struct store__pg_params *params,
 
 static int corrupt(const char *what, struct cmp_error *err)
 {
-    log_error("postgres: unreadable partner row: %s", what);
-    return cmp_error_set(err, CMP_ESTORE, NULL);
+    return store__row_corrupt("postgres", what, err);
 }
 
 /* A non-null integer column in [min, max]. */
@@ -155,36 +134,13 @@ static int read_text(const PGresult *r, int row, int col, struct arena *a, const
     return *out ? 0 : cmp_error_set(err, CMP_ENOMEM, NULL);
 }
 
-/* Read an assignment collection column (JSON text) into `out`. */
-static int read_assignments(const PGresult *r, int row, int col, struct arena *a,
-                            const struct graph_prop *prop, struct graph_assignments *out,
-                            struct cmp_error *err)
-{
-    const char *text = PQgetvalue(r, row, col);
-    size_t n = (size_t)PQgetlength(r, row, col);
-    struct cmp_error perr = {0};
-
-    if (PQgetisnull(r, row, col))
-        return corrupt(prop->column, err);
-    if (n == 2 && text[0] == '[' && text[1] == ']') {
-        /* The common empty collection, exactly as graph_assignments_write() stores it. */
-        out->items = NULL;
-        out->n = 0;
-        return 0;
-    }
-    if (graph_assignments_parse(a, text, n, out, &perr)) {
-        if (perr.code == CMP_ENOMEM)
-            return cmp_error_set(err, CMP_ENOMEM, NULL);
-        return corrupt(prop->column, err);
-    }
-    return 0;
-}
-
 /* Read one property's column(s) from *col on, advancing *col. */
 static int read_prop(const PGresult *r, int row, int *col, struct arena *a,
                      const struct graph_prop *prop, struct graph_partner *p, struct cmp_error *err)
 {
     void *v = (char *)p + prop->offset;
+    const char *text;
+    size_t n;
     int64_t i;
 
     switch (prop->type) {
@@ -192,7 +148,7 @@ static int read_prop(const PGresult *r, int row, int *col, struct arena *a,
         return read_text(r, row, (*col)++, a, (const char **)v, err);
     case EDM_DATETIMEOFFSET:
         if (PQgetisnull(r, row, *col))
-            return corrupt(STORE_PG_HEARTBEAT_TEXT, err);
+            return corrupt(STORE_HEARTBEAT_TEXT, err);
         if (read_text(r, row, (*col)++, a, &p->last_heartbeat, err))
             return CMP_ENOMEM;
         if (read_int(r, row, (*col)++, INT64_MIN, INT64_MAX, &p->last_heartbeat_ticks))
@@ -209,7 +165,9 @@ static int read_prop(const PGresult *r, int row, int *col, struct arena *a,
         *(bool *)v = PQgetvalue(r, row, (*col)++)[0] == 't';
         return 0;
     case EDM_ASSIGNMENTS:
-        return read_assignments(r, row, (*col)++, a, prop, v, err);
+        text = PQgetisnull(r, row, *col) ? NULL : PQgetvalue(r, row, *col);
+        n = (size_t)PQgetlength(r, row, (*col)++);
+        return store__row_read_assignments(a, text, n, prop->column, "postgres", v, err);
     }
     return corrupt(prop->column, err);
 }

@@ -11,11 +11,12 @@
  * The schema mirrors SQLite's (sqlite_schema.c), version for version, up to v3; from v4 on the two
  * histories are independent (v4, the throttle counters, exists only here: SQLite keeps them in
  * the process's memory).  Column names of `partners`
- * are the `column` names of graph_partner_props (graph/model.c), plus the heartbeat text column.
- * Every string column the OData layer compares or orders is COLLATE "C": ordinal (byte) order,
- * as SQLite's BINARY, whatever the database's default collation.  The dialect orders nullable keys
- * NULLS FIRST ascending and NULLS LAST descending (store/sql_dialect.c); the indexes are declared
- * NULLS FIRST so a forward scan serves the ascending order and a backward scan the descending one.
+ * are the `column` names of graph_partner_props (graph/model.c), plus the heartbeat text column
+ * (store/row.h). Every string column the OData layer compares or orders is COLLATE "C": ordinal
+ * (byte) order, as SQLite's BINARY, whatever the database's default collation.  The dialect orders
+ * nullable keys NULLS FIRST ascending and NULLS LAST descending (store/sql_dialect.c); the indexes
+ * are declared NULLS FIRST so a forward scan serves the ascending order and a backward scan the
+ * descending one.
  */
 #include <libpq-fe.h>
 #include <stdio.h>

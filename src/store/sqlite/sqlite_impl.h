@@ -24,10 +24,6 @@ struct sqlite3;
 struct sqlite3_stmt;
 struct store__window;
 
-/* The partner column that holds lastHeartbeatDateTime as the client sent it; the model's column
- * for the property (last_heartbeat_ticks) holds the UTC instant used for comparing. */
-#define STORE_SQLITE_HEARTBEAT_TEXT "last_heartbeat"
-
 /* Statements built per query shape ($filter, $orderby, cursor) kept prepared per connection. */
 #define STORE_SQLITE_CACHE_SIZE STORE_STMT_CACHE_SIZE
 

@@ -14,39 +14,28 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "graph/json_in.h"
-#include "graph/json_out.h"
+#include "store/row.h"
 #include "store/sqlite/sqlite_impl.h"
+
+static int put_column(struct buf *b, const char *column, void *suffix)
+{
+    return buf_printf(b, "%s%s, ", column, (const char *)suffix);
+}
+
+static int put_param(struct buf *b, const char *column, void *ctx)
+{
+    (void)column, (void)ctx;
+    return buf_puts(b, "?, ");
+}
 
 int store__sqlite_value_columns(struct buf *b, const char *suffix)
 {
-    size_t i;
-    int rc = 0;
-
-    for (i = 0; i < GRAPH_P_COUNT && !rc; i++) {
-        const struct graph_prop *p = &graph_partner_props[i];
-        if (p->id == GRAPH_P_ID)
-            continue;
-        if (p->type == EDM_DATETIMEOFFSET)
-            rc = buf_printf(b, "%s%s, ", STORE_SQLITE_HEARTBEAT_TEXT, suffix);
-        if (!rc)
-            rc = buf_printf(b, "%s%s, ", p->column, suffix);
-    }
-    return rc;
+    return store__row_columns(b, put_column, (void *)suffix);
 }
 
 int store__sqlite_value_params(struct buf *b)
 {
-    size_t i;
-    int rc = 0;
-
-    for (i = 0; i < GRAPH_P_COUNT && !rc; i++) {
-        const struct graph_prop *p = &graph_partner_props[i];
-        if (p->id == GRAPH_P_ID)
-            continue;
-        rc = buf_puts(b, p->type == EDM_DATETIMEOFFSET ? "?, ?, " : "?, ");
-    }
-    return rc;
+    return store__row_columns(b, put_param, NULL);
 }
 
 static void *field(struct graph_partner *p, const struct graph_prop *prop)
@@ -67,13 +56,9 @@ static int bind_assignments(struct sqlite_store *s, sqlite3_stmt *st, int i,
     int rc;
 
     buf_reset(&s->json);
-    rc = graph_assignments_write(&s->json, l, GRAPH_BETA);
-    if (rc == CMP_ENOMEM)
-        return cmp_error_set(err, CMP_ENOMEM, NULL);
-    if (rc) {
-        log_error("sqlite: an assignment collection cannot be stored (error %d)", rc);
-        return cmp_error_set(err, CMP_ESTORE, NULL);
-    }
+    rc = store__row_write_assignments(&s->json, l, "sqlite", err);
+    if (rc)
+        return rc;
     src = sqlite3_bind_text(st, i, s->json.data, (int)s->json.len, SQLITE_TRANSIENT);
     if (src != SQLITE_OK)
         return store__sqlite_error(s->db, src, "bind assignments", err);
@@ -131,35 +116,7 @@ int store__sqlite_bind_values(struct sqlite_store *s, sqlite3_stmt *st, int firs
 
 static int corrupt(const char *what, struct cmp_error *err)
 {
-    log_error("sqlite: unreadable partner row: %s", what);
-    return cmp_error_set(err, CMP_ESTORE, NULL);
-}
-
-/* Read an assignment collection column (JSON text) into `out`. */
-static int read_assignments(sqlite3_stmt *st, int col, struct arena *a,
-                            const struct graph_prop *prop, struct graph_assignments *out,
-                            struct cmp_error *err)
-{
-    const char *text = (const char *)sqlite3_column_text(st, col);
-    size_t n = (size_t)sqlite3_column_bytes(st, col);
-    struct cmp_error perr = {0};
-
-    if (!text)
-        return corrupt(prop->column, err);
-    if (n == 2 && text[0] == '[' && text[1] == ']') {
-        /* The common empty collection, exactly as graph_assignments_write() stores it: no parser
-         * (and none of the memory one takes) for it. */
-        out->items = NULL;
-        out->n = 0;
-        return 0;
-    }
-    if (graph_assignments_parse(a, text, n, out, &perr)) {
-        /* graph_assignments_parse() has logged what is wrong with the text. */
-        if (perr.code == CMP_ENOMEM)
-            return cmp_error_set(err, CMP_ENOMEM, NULL);
-        return corrupt(prop->column, err);
-    }
-    return 0;
+    return store__row_corrupt("sqlite", what, err);
 }
 
 /* Read one property's column(s) from *col on, advancing *col. */
@@ -196,7 +153,9 @@ static int read_prop(sqlite3_stmt *st, int *col, struct arena *a, const struct g
         *(bool *)v = sqlite3_column_int(st, (*col)++) != 0;
         return 0;
     case EDM_ASSIGNMENTS:
-        return read_assignments(st, (*col)++, a, prop, v, err);
+        text = (const char *)sqlite3_column_text(st, *col);
+        n = sqlite3_column_bytes(st, (*col)++);
+        return store__row_read_assignments(a, text, (size_t)n, prop->column, "sqlite", v, err);
     }
     return corrupt(prop->column, err);
 }

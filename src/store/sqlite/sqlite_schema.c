@@ -6,7 +6,7 @@
  * before user_version is read again, so of two processes starting at once the second finds the
  * work done).  Steps are never edited once released: a change of schema is a new step appended to
  * the table.  Column names of `partners` are the `column` names of graph_partner_props
- * (graph/model.c), plus the heartbeat text column (sqlite_impl.h).
+ * (graph/model.c), plus the heartbeat text column (STORE_HEARTBEAT_TEXT, store/row.h).
  */
 #include <sqlite3.h>
 #include <stdio.h>
