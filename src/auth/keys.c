@@ -568,15 +568,13 @@ out:
 
 /* ---- public ---- */
 
-int auth_keys_load(const char *data_dir, const char *jwks_file, struct auth_keys **out,
-                   struct cmp_error *err)
+/*
+ * The rest of a load once the local key is in `k` (rc 0) or failed (rc): the keys of `jwks_file`
+ * (may be NULL), then *out owns the set, or it is freed.
+ */
+static int complete(struct auth_keys *k, int rc, const char *jwks_file, struct auth_keys **out,
+                    struct cmp_error *err)
 {
-    struct auth_keys *k = keys_new();
-    int rc;
-
-    if (!k)
-        return cmp_error_set(err, CMP_ENOMEM, NULL);
-    rc = load_local(k, data_dir, err);
     if (!rc && jwks_file)
         rc = load_jwks(k, jwks_file, err);
     if (rc) {
@@ -585,6 +583,16 @@ int auth_keys_load(const char *data_dir, const char *jwks_file, struct auth_keys
     }
     *out = k;
     return 0;
+}
+
+int auth_keys_load(const char *data_dir, const char *jwks_file, struct auth_keys **out,
+                   struct cmp_error *err)
+{
+    struct auth_keys *k = keys_new();
+
+    if (!k)
+        return cmp_error_set(err, CMP_ENOMEM, NULL);
+    return complete(k, load_local(k, data_dir, err), jwks_file, out, err);
 }
 
 int auth_keys_load_pem(const char *pem, size_t n, const char *jwks_file, struct auth_keys **out,
@@ -599,14 +607,7 @@ int auth_keys_load_pem(const char *pem, size_t n, const char *jwks_file, struct 
     rc = parse_private_key(pem, n, "the stored signing key", &pkey, err);
     if (!rc)
         rc = add_key(k, pkey, NULL, NULL, err);
-    if (!rc && jwks_file)
-        rc = load_jwks(k, jwks_file, err);
-    if (rc) {
-        auth_keys_free(k);
-        return rc;
-    }
-    *out = k;
-    return 0;
+    return complete(k, rc, jwks_file, out, err);
 }
 
 int auth_keys_new_pem(char **pem, size_t *n, struct cmp_error *err)
@@ -645,18 +646,11 @@ int auth__keys_ephemeral(const char *kid, struct auth_keys **out, struct cmp_err
 {
     struct auth_keys *k = keys_new();
     EVP_PKEY *pkey;
-    int rc;
 
     if (!k)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
     pkey = new_rsa_key(err);
-    rc = pkey ? add_key(k, pkey, kid, NULL, err) : CMP_EIO;
-    if (rc) {
-        auth_keys_free(k);
-        return rc;
-    }
-    *out = k;
-    return 0;
+    return complete(k, pkey ? add_key(k, pkey, kid, NULL, err) : CMP_EIO, NULL, out, err);
 }
 
 const char *auth_keys_local_kid(const struct auth_keys *k)

@@ -29,6 +29,10 @@ const char *cmd_store_location(const char *flag);
 int cmd_load_keys(const char *data, const char *store_location, const char *jwks,
                   struct auth_keys **keys, unsigned char *paging_key, struct cmp_error *err);
 
+/* The same from an open store `s` (NULL: the DIR/keys/ files of `data`). */
+int cmd_keys_from(const char *data, struct store *s, const char *jwks, struct auth_keys **keys,
+                  unsigned char *paging_key, struct cmp_error *err);
+
 /* Open `store_location`, or (NULL) the SQLite store of data directory `data`, created if need be.
  */
 int cmd_open_store(const char *data, const char *store_location, struct store **out,

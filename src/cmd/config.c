@@ -43,6 +43,40 @@ struct seen {
     bool given[64];
 };
 
+/* A decimal integer in [lo, hi] into *out; -1 with a message otherwise. */
+static int long_in(const char *v, long lo, long hi, long *out, char *why, size_t n)
+{
+    char *end;
+    long x;
+
+    errno = 0;
+    x = strtol(v, &end, 10);
+    if (!*v || *end || errno || x < lo || x > hi) {
+        snprintf(why, n, "'%s' is not a number in %ld..%ld", v, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* Give option `o` its value `v`, as its kind says. */
+static int store_value(const struct cmd_opt *o, void *opts, const char *v, bool first, char *why,
+                       size_t n)
+{
+    char *field = (char *)opts + o->offset;
+
+    switch (o->kind) {
+    case CMD_VALUE_STRING:
+        *(const char **)(void *)field = v;
+        return 0;
+    case CMD_VALUE_LONG:
+        return long_in(v, o->min, o->max, (long *)(void *)field, why, n);
+    case CMD_VALUE_FN:
+        break;
+    }
+    return o->set(opts, v, first, why, n);
+}
+
 static int apply(const char *cmd, const struct cmd_opt *t, size_t n, const struct cmd_opt *o,
                  const char *value, enum source src, const char *where, struct seen *seen,
                  void *opts)
@@ -61,7 +95,7 @@ static int apply(const char *cmd, const struct cmd_opt *t, size_t n, const struc
         return 2;
     }
     seen->given[idx] = true;
-    if (o->set(opts, value, first, why, sizeof why)) {
+    if (store_value(o, opts, value, first, why, sizeof why)) {
         fprintf(stderr, "cmpd %s: %s (%s): %s\n", cmd, o->name, where, why);
         return 2;
     }
@@ -287,10 +321,15 @@ void cmd_config_usage(FILE *f, const char *synopsis, const struct cmd_opt *table
         int width;
         snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         width = fprintf(f, "  %s", left);
+        if (width >= 23) {
+            /* A long name: its help starts on the next line, in the column. */
+            fputc('\n', f);
+            width = 0;
+        }
         for (;;) {
             const char *nl = strchr(h, '\n');
             int len = nl ? (int)(nl - h) : (int)strlen(h);
-            fprintf(f, "%*s%.*s\n", width < 24 ? 24 - width : 1, "", len, h);
+            fprintf(f, "%*s%.*s\n", 24 - width, "", len, h);
             if (!nl)
                 break;
             h = nl + 1;

@@ -18,19 +18,47 @@
 
 struct arena;
 
+/* What an option's value becomes. */
+enum cmd_value {
+    CMD_VALUE_FN,     /* whatever `set` makes of it */
+    CMD_VALUE_STRING, /* a `const char *` at `offset` in the options */
+    CMD_VALUE_LONG,   /* a decimal `long` in [min, max] at `offset` */
+};
+
 struct cmd_opt {
     const char *name; /* long option name, also the file key; env CMPD_<NAME> */
     const char *arg;  /* the value's placeholder in --help ("N", "URL"); NULL: a flag */
     const char *help; /* may hold '\n' for more lines */
-    bool repeat;      /* may be given several times */
+    bool repeat;      /* may be given several times (CMD_VALUE_FN only) */
     /*
-     * Take one value (a flag gets "true" or "false"; `first` is set for the first value of a
-     * repeatable option from each source, to drop the values of earlier sources).  0, or -1 with a
-     * message for the user in why[why_len].  `value` lives as long as the arena given to
-     * cmd_config_parse.
+     * CMD_VALUE_FN: take one value (a flag gets "true" or "false"; `first` is set for the first
+     * value of a repeatable option from each source, to drop the values of earlier sources).
+     * 0, or -1 with a message for the user in why[why_len].  `value` lives as long as the arena
+     * given to cmd_config_parse.
      */
     int (*set)(void *opts, const char *value, bool first, char *why, size_t why_len);
+    enum cmd_value kind;
+    size_t offset; /* CMD_VALUE_STRING, CMD_VALUE_LONG */
+    long min, max; /* CMD_VALUE_LONG */
 };
+
+/* An option whose value `set` takes. */
+#define CMD_OPT_FN(name, arg, help, repeat, set)                                                   \
+    {                                                                                              \
+        name, arg, help, repeat, set, CMD_VALUE_FN, 0, 0, 0                                        \
+    }
+
+/* A string option stored in field `field` of options struct `type`. */
+#define CMD_OPT_STRING(name, arg, help, type, field)                                               \
+    {                                                                                              \
+        name, arg, help, false, NULL, CMD_VALUE_STRING, offsetof(type, field), 0, 0                \
+    }
+
+/* A number in [min, max] stored in the `long` field `field` of options struct `type`. */
+#define CMD_OPT_LONG(name, arg, help, type, field, min, max)                                       \
+    {                                                                                              \
+        name, arg, help, false, NULL, CMD_VALUE_LONG, offsetof(type, field), min, max              \
+    }
 
 /*
  * Fill `opts` from the config file, the environment and argv (argv[0] is the subcommand).

@@ -97,30 +97,42 @@ static int file_keys(const char *data, const char *jwks, struct auth_keys **keys
     return secret_load_or_create(path, paging_key, CMD_PAGING_KEY_LEN, err);
 }
 
-int cmd_load_keys(const char *data, const char *store_location, const char *jwks,
-                  struct auth_keys **keys, unsigned char *paging_key, struct cmp_error *err)
+int cmd_keys_from(const char *data, struct store *s, const char *jwks, struct auth_keys **keys,
+                  unsigned char *paging_key, struct cmp_error *err)
 {
-    struct store *s = NULL;
     struct arena *a;
     int rc;
 
     *keys = NULL;
-    if (!store_location)
+    if (!s)
         return file_keys(data, jwks, keys, paging_key, err);
     a = arena_new(0);
     if (!a)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
-    rc = store_open(store_location, &s, err);
-    if (!rc)
-        rc = store_signing_key(s, a, jwks, keys, err);
+    rc = store_signing_key(s, a, jwks, keys, err);
     if (!rc && paging_key)
         rc = store_paging_key(s, a, paging_key, err);
     if (rc) {
         auth_keys_free(*keys);
         *keys = NULL;
     }
-    store_close(s);
     arena_free(a);
+    return rc;
+}
+
+int cmd_load_keys(const char *data, const char *store_location, const char *jwks,
+                  struct auth_keys **keys, unsigned char *paging_key, struct cmp_error *err)
+{
+    struct store *s = NULL;
+    int rc;
+
+    *keys = NULL;
+    if (!store_location)
+        return cmd_keys_from(data, NULL, jwks, keys, paging_key, err);
+    rc = store_open(store_location, &s, err);
+    if (!rc)
+        rc = cmd_keys_from(data, s, jwks, keys, paging_key, err);
+    store_close(s);
     return rc;
 }
 

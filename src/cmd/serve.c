@@ -36,6 +36,9 @@ enum {
     THR__N
 };
 
+/* Largest --throttle-* limit. */
+#define THROTTLE_MAX_LIMIT 100000000
+
 struct serve_opts {
     const char *data;
     const char *store; /* --store / $CMPD_STORE, or NULL: DIR/cmpd.db */
@@ -47,48 +50,19 @@ struct serve_opts {
     const char *jwks;
     const char *cloud;
     enum api_tenant_mode tenants;
-    unsigned threads;
-    size_t page_size;
+    long threads;           /* 0: one per core */
+    long page_size;         /* 0: API_PAGE_SIZE */
     const char *access_log; /* a path, "-" (stdout, the default) or "off" */
-    size_t max_connections;
-    unsigned request_timeout_ms;
-    size_t max_url;
-    size_t max_header_bytes;
+    long max_connections;   /* 0: the default */
+    long request_timeout;   /* seconds; 0: the default */
+    long max_url;
+    long max_header_bytes;
     int throttle;                /* -1: not given, 0: off, 1: intune */
     long throttle_limit[THR__N]; /* -1 when not given */
+    const char *config;          /* read first, by cmd_config_parse() */
 };
 
 #define OPTS(p) ((struct serve_opts *)(p))
-
-/* A decimal integer in [lo, hi] into *out; -1 with a message otherwise. */
-static int int_in(const char *v, long lo, long hi, long *out, char *why, size_t n)
-{
-    char *end;
-    long x;
-
-    errno = 0;
-    x = strtol(v, &end, 10);
-    if (!*v || *end || errno || x < lo || x > hi) {
-        snprintf(why, n, "'%s' is not a number in %ld..%ld", v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-static int set_data(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first, (void)why, (void)n;
-    OPTS(o)->data = v;
-    return 0;
-}
-
-static int set_store(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first, (void)why, (void)n;
-    OPTS(o)->store = v;
-    return 0;
-}
 
 static int set_listen(void *o, const char *v, bool first, char *why, size_t n)
 {
@@ -101,34 +75,6 @@ static int set_listen(void *o, const char *v, bool first, char *why, size_t n)
         return -1;
     }
     s->listen[s->listen_count++] = v;
-    return 0;
-}
-
-static int set_public_url(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first, (void)why, (void)n;
-    OPTS(o)->public_url = v;
-    return 0;
-}
-
-static int set_tls_cert(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first, (void)why, (void)n;
-    OPTS(o)->tls_cert = v;
-    return 0;
-}
-
-static int set_tls_key(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first, (void)why, (void)n;
-    OPTS(o)->tls_key = v;
-    return 0;
-}
-
-static int set_jwks(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first, (void)why, (void)n;
-    OPTS(o)->jwks = v;
     return 0;
 }
 
@@ -157,83 +103,6 @@ static int set_cloud(void *o, const char *v, bool first, char *why, size_t n)
     return 0;
 }
 
-static int set_threads(void *o, const char *v, bool first, char *why, size_t n)
-{
-    long x;
-
-    (void)first;
-    if (int_in(v, 1, 64, &x, why, n))
-        return -1;
-    OPTS(o)->threads = (unsigned)x;
-    return 0;
-}
-
-static int set_page_size(void *o, const char *v, bool first, char *why, size_t n)
-{
-    long x;
-
-    (void)first;
-    if (int_in(v, 1, API_PAGE_SIZE, &x, why, n))
-        return -1;
-    OPTS(o)->page_size = (size_t)x;
-    return 0;
-}
-
-static int set_access_log(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    if (!*v) {
-        snprintf(why, n, "a file, - (standard output) or off");
-        return -1;
-    }
-    OPTS(o)->access_log = v;
-    return 0;
-}
-
-static int set_max_connections(void *o, const char *v, bool first, char *why, size_t n)
-{
-    long x;
-
-    (void)first;
-    if (int_in(v, 1, 1000000, &x, why, n))
-        return -1;
-    OPTS(o)->max_connections = (size_t)x;
-    return 0;
-}
-
-static int set_request_timeout(void *o, const char *v, bool first, char *why, size_t n)
-{
-    long x;
-
-    (void)first;
-    if (int_in(v, 1, 3600, &x, why, n))
-        return -1;
-    OPTS(o)->request_timeout_ms = (unsigned)x * 1000;
-    return 0;
-}
-
-static int set_max_url(void *o, const char *v, bool first, char *why, size_t n)
-{
-    long x;
-
-    (void)first;
-    if (int_in(v, 256, 262144, &x, why, n))
-        return -1;
-    OPTS(o)->max_url = (size_t)x;
-    return 0;
-}
-
-static int set_max_header_size(void *o, const char *v, bool first, char *why, size_t n)
-{
-    long x;
-
-    (void)first;
-    if (int_in(v, 1024, 262144, &x, why, n))
-        return -1;
-    OPTS(o)->max_header_bytes = (size_t)x;
-    return 0;
-}
-
 static int set_throttle(void *o, const char *v, bool first, char *why, size_t n)
 {
     (void)first;
@@ -248,117 +117,77 @@ static int set_throttle(void *o, const char *v, bool first, char *why, size_t n)
     return 0;
 }
 
-static int set_throttle_limit(void *o, int which, const char *v, char *why, size_t n)
-{
-    long x;
-
-    if (which == THR_WINDOW ? int_in(v, 1, STORE_THROTTLE_MAX_WINDOW, &x, why, n)
-                            : int_in(v, 0, 100000000, &x, why, n))
-        return -1;
-    OPTS(o)->throttle_limit[which] = x;
-    return 0;
-}
-
-static int set_throttle_tenant_writes(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    return set_throttle_limit(o, THR_TENANT_WRITES, v, why, n);
-}
-
-static int set_throttle_tenant_requests(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    return set_throttle_limit(o, THR_TENANT_REQUESTS, v, why, n);
-}
-
-static int set_throttle_app_writes(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    return set_throttle_limit(o, THR_APP_WRITES, v, why, n);
-}
-
-static int set_throttle_app_requests(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    return set_throttle_limit(o, THR_APP_REQUESTS, v, why, n);
-}
-
-static int set_throttle_window(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    return set_throttle_limit(o, THR_WINDOW, v, why, n);
-}
-
-static int set_config(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)o, (void)v, (void)first, (void)why, (void)n;
-    return 0; /* read before the others by cmd_config_parse() */
-}
-
 /* Every option of `cmpd serve`, in --help order. */
 static const struct cmd_opt serve_options[] = {
-    {"data", "DIR", "data directory (default ./cmpd-data): cmpd.db, keys/, tls/", false, set_data},
-    {"store", "LOCATION",
-     "the store instead of DIR/cmpd.db: postgres://... (shared by\n"
-     "several instances), sqlite:PATH or a directory; the keys then\n"
-     "live in the store",
-     false, set_store},
-    {"listen", "URL",
-     "http://HOST:PORT or https://HOST:PORT; repeatable\n"
-     "(default https://127.0.0.1:8443 and http://127.0.0.1:8080)",
-     true, set_listen},
-    {"public-url", "URL",
-     "root written into @odata.context, nextLink and Location\n"
-     "(default: the scheme and Host of each request)",
-     false, set_public_url},
-    {"tls-cert", "FILE", "certificate chain (PEM) for https listeners", false, set_tls_cert},
-    {"tls-key", "FILE", "its private key (PEM); without both, a local CA in DIR/tls/", false,
-     set_tls_key},
-    {"jwks", "FILE", "also accept tokens signed by the keys of this JWKS file", false, set_jwks},
-    {"tenants", "MODE",
-     "auto (default: unknown tenants are registered, licensed) or\n"
-     "registered (only tenants added with `cmpd tenant add`)",
-     false, set_tenants},
-    {"cloud", "NAME", "global (default), usgov, usgov-dod or china", false, set_cloud},
-    {"threads", "N", "event loops (default: one per core)", false, set_threads},
-    {"page-size", "N",
-     "items per listing page, 1..1000 (default 1000); $top above it\n"
-     "is clamped",
-     false, set_page_size},
-    {"access-log", "PATH",
-     "a JSON line per request to PATH (appended, mode 0600), - for\n"
-     "standard output (the default), or off",
-     false, set_access_log},
-    {"max-connections", "N",
-     "open connections at most (default 4096, or what the file\n"
-     "descriptor limit allows); more wait in the listen backlog",
-     false, set_max_connections},
-    {"request-timeout", "SECONDS",
-     "a request (head and body) must arrive within it, and an idle\n"
-     "connection is closed after it (default 10)",
-     false, set_request_timeout},
-    {"max-url-length", "BYTES", "longer path and query: 414 (default 16384)", false, set_max_url},
-    {"max-header-size", "BYTES", "larger request headers, all together: 431 (default 32768)", false,
-     set_max_header_size},
-    {"throttle", "MODE",
-     "off (default) or intune: 429 TooManyRequests past Intune's\n"
-     "limits per 20 s - per tenant 200 writes (POST, PUT, PATCH,\n"
-     "DELETE) and 2000 requests, per app in a tenant 100 and 1000;\n"
-     "on PostgreSQL for all instances together",
-     false, set_throttle},
-    {"throttle-tenant-writes", "N",
-     "writes per window per tenant (0: no limit); any --throttle-*\n"
-     "option turns throttling on, with Intune's values for the others",
-     false, set_throttle_tenant_writes},
-    {"throttle-tenant-requests", "N", "requests per window per tenant", false,
-     set_throttle_tenant_requests},
-    {"throttle-app-writes", "N", "writes per window per application in a tenant", false,
-     set_throttle_app_writes},
-    {"throttle-app-requests", "N", "requests per window per application in a tenant", false,
-     set_throttle_app_requests},
-    {"throttle-window", "SECONDS", "the sliding window, 1..3600 (default 20)", false,
-     set_throttle_window},
-    {"config", "FILE", "read options from FILE first (default $CMPD_CONFIG)", false, set_config},
+    CMD_OPT_STRING("data", "DIR", "data directory (default ./cmpd-data): cmpd.db, keys/, tls/",
+                   struct serve_opts, data),
+    CMD_OPT_STRING("store", "LOCATION",
+                   "the store instead of DIR/cmpd.db: postgres://... (shared by\n"
+                   "several instances), sqlite:PATH or a directory; the keys then\n"
+                   "live in the store",
+                   struct serve_opts, store),
+    CMD_OPT_FN("listen", "URL",
+               "http://HOST:PORT or https://HOST:PORT; repeatable\n"
+               "(default https://127.0.0.1:8443 and http://127.0.0.1:8080)",
+               true, set_listen),
+    CMD_OPT_STRING("public-url", "URL",
+                   "root written into @odata.context, nextLink and Location\n"
+                   "(default: the scheme and Host of each request)",
+                   struct serve_opts, public_url),
+    CMD_OPT_STRING("tls-cert", "FILE", "certificate chain (PEM) for https listeners",
+                   struct serve_opts, tls_cert),
+    CMD_OPT_STRING("tls-key", "FILE", "its private key (PEM); without both, a local CA in DIR/tls/",
+                   struct serve_opts, tls_key),
+    CMD_OPT_STRING("jwks", "FILE", "also accept tokens signed by the keys of this JWKS file",
+                   struct serve_opts, jwks),
+    CMD_OPT_FN("tenants", "MODE",
+               "auto (default: unknown tenants are registered, licensed) or\n"
+               "registered (only tenants added with `cmpd tenant add`)",
+               false, set_tenants),
+    CMD_OPT_FN("cloud", "NAME", "global (default), usgov, usgov-dod or china", false, set_cloud),
+    CMD_OPT_LONG("threads", "N", "event loops, 1..64 (default: one per core)", struct serve_opts,
+                 threads, 1, 64),
+    CMD_OPT_LONG("page-size", "N",
+                 "items per listing page, 1..1000 (default 1000); $top above it\n"
+                 "is clamped",
+                 struct serve_opts, page_size, 1, API_PAGE_SIZE),
+    CMD_OPT_STRING("access-log", "PATH",
+                   "a JSON line per request to PATH (appended, mode 0600), - for\n"
+                   "standard output (the default), or off",
+                   struct serve_opts, access_log),
+    CMD_OPT_LONG("max-connections", "N",
+                 "open connections at most (default 4096, or what the file\n"
+                 "descriptor limit allows); more wait in the listen backlog",
+                 struct serve_opts, max_connections, 1, 1000000),
+    CMD_OPT_LONG("request-timeout", "SECONDS",
+                 "a request (head and body) must arrive within it, and an idle\n"
+                 "connection is closed after it (default 10)",
+                 struct serve_opts, request_timeout, 1, 3600),
+    CMD_OPT_LONG("max-url-length", "BYTES", "longer path and query: 414 (default 16384)",
+                 struct serve_opts, max_url, 256, 262144),
+    CMD_OPT_LONG("max-header-size", "BYTES",
+                 "larger request headers, all together: 431 (default 32768)", struct serve_opts,
+                 max_header_bytes, 1024, 262144),
+    CMD_OPT_FN("throttle", "MODE",
+               "off (default) or intune: 429 TooManyRequests past Intune's\n"
+               "limits per 20 s - per tenant 200 writes (POST, PUT, PATCH,\n"
+               "DELETE) and 2000 requests, per app in a tenant 100 and 1000;\n"
+               "on PostgreSQL for all instances together",
+               false, set_throttle),
+    CMD_OPT_LONG("throttle-tenant-writes", "N",
+                 "writes per window per tenant (0: no limit); any --throttle-*\n"
+                 "option turns throttling on, with Intune's values for the others",
+                 struct serve_opts, throttle_limit[THR_TENANT_WRITES], 0, THROTTLE_MAX_LIMIT),
+    CMD_OPT_LONG("throttle-tenant-requests", "N", "requests per window per tenant",
+                 struct serve_opts, throttle_limit[THR_TENANT_REQUESTS], 0, THROTTLE_MAX_LIMIT),
+    CMD_OPT_LONG("throttle-app-writes", "N", "writes per window per application in a tenant",
+                 struct serve_opts, throttle_limit[THR_APP_WRITES], 0, THROTTLE_MAX_LIMIT),
+    CMD_OPT_LONG("throttle-app-requests", "N", "requests per window per application in a tenant",
+                 struct serve_opts, throttle_limit[THR_APP_REQUESTS], 0, THROTTLE_MAX_LIMIT),
+    CMD_OPT_LONG("throttle-window", "SECONDS", "the sliding window, 1..3600 (default 20)",
+                 struct serve_opts, throttle_limit[THR_WINDOW], 1, STORE_THROTTLE_MAX_WINDOW),
+    CMD_OPT_STRING("config", "FILE", "read options from FILE first (default $CMPD_CONFIG)",
+                   struct serve_opts, config),
 };
 
 #define SERVE_OPTION_COUNT (sizeof serve_options / sizeof *serve_options)
@@ -486,8 +315,9 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     if (rc)
         return rc;
     st->backend = store_backend(probe);
+    /* The same connection reads (or first stores) the keys when they live in the store. */
+    rc = cmd_keys_from(o->data, o->store ? probe : NULL, o->jwks, &st->keys, st->paging_key, err);
     store_close(probe);
-    rc = cmd_load_keys(o->data, o->store, o->jwks, &st->keys, st->paging_key, err);
     if (rc)
         return rc;
     if (any_tls) {
@@ -513,16 +343,16 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.listener_count = o->listen_count;
     st->cfg.public_url = st->public_url;
     st->cfg.ssl_ctx = st->ssl;
-    st->cfg.threads = o->threads;
+    st->cfg.threads = (unsigned)o->threads;
     st->cfg.store_location = o->store ? o->store : o->data;
     st->cfg.keys = st->keys;
     st->cfg.tenants = o->tenants;
     st->cfg.paging_key = st->paging_key;
-    st->cfg.page_size = o->page_size ? o->page_size : API_PAGE_SIZE;
-    st->cfg.max_connections = connection_cap(o->max_connections);
-    st->cfg.request_timeout_ms = o->request_timeout_ms;
-    st->cfg.max_url = o->max_url;
-    st->cfg.max_header_bytes = o->max_header_bytes;
+    st->cfg.page_size = o->page_size ? (size_t)o->page_size : API_PAGE_SIZE;
+    st->cfg.max_connections = connection_cap((size_t)o->max_connections);
+    st->cfg.request_timeout_ms = (unsigned)o->request_timeout * 1000;
+    st->cfg.max_url = (size_t)o->max_url;
+    st->cfg.max_header_bytes = (size_t)o->max_header_bytes;
     throttle_config(o, &st->cfg.throttle);
     if (strcmp(o->access_log, "off") == 0) {
         st->cfg.access_log = false;

@@ -22,6 +22,8 @@ struct opts {
     bool flag;
     const char *items[4];
     size_t count;
+    const char *path;
+    long level;
 };
 
 static int set_name(void *o, const char *v, bool first, char *why, size_t n)
@@ -73,11 +75,13 @@ static int set_config(void *o, const char *v, bool first, char *why, size_t n)
 }
 
 static const struct cmd_opt table[] = {
-    {"name", "TEXT", "a name", false, set_name},
-    {"max-n", "N", "a number", false, set_n},
-    {"flag", NULL, "a flag", false, set_flag},
-    {"item", "X", "repeatable", true, set_item},
-    {"config", "FILE", "config file", false, set_config},
+    CMD_OPT_FN("name", "TEXT", "a name", false, set_name),
+    CMD_OPT_FN("max-n", "N", "a number", false, set_n),
+    CMD_OPT_FN("flag", NULL, "a flag", false, set_flag),
+    CMD_OPT_FN("item", "X", "repeatable", true, set_item),
+    CMD_OPT_FN("config", "FILE", "config file", false, set_config),
+    CMD_OPT_STRING("path", "P", "a string field", struct opts, path),
+    CMD_OPT_LONG("level", "N", "a number field", struct opts, level, 1, 10),
 };
 
 #define N_OPTS (sizeof table / sizeof *table)
@@ -216,6 +220,32 @@ static void test_config_refuses_bad_input(void **state)
     assert_int_equal(parse(f, 3, with_file), 2); /* the setter's own limit */
 }
 
+/* Options stored straight into a field: a string, and a number checked against its range. */
+static void test_config_field_options(void **state)
+{
+    struct fixture *f = *state;
+    char *ok[] = {"test", "--path", "/x y", "--level=10"};
+    char *low[] = {"test", "--level", "0"};
+    char *high[] = {"test", "--level", "11"};
+    char *junk[] = {"test", "--level", "3x"};
+    char *empty[] = {"test", "--level="};
+
+    assert_int_equal(parse(f, 4, ok), 0);
+    assert_string_equal(f->o.path, "/x y");
+    assert_int_equal(f->o.level, 10);
+    assert_int_equal(parse(f, 3, low), 2);
+    assert_int_equal(parse(f, 3, high), 2);
+    assert_int_equal(parse(f, 3, junk), 2);
+    assert_int_equal(parse(f, 2, empty), 2);
+    setenv("CMPD_LEVEL", "4", 1);
+    setenv("CMPD_PATH", "from-env", 1);
+    assert_int_equal(parse(f, 1, ok), 0);
+    assert_int_equal(f->o.level, 4);
+    assert_string_equal(f->o.path, "from-env");
+    unsetenv("CMPD_LEVEL");
+    unsetenv("CMPD_PATH");
+}
+
 static void test_config_help_wins(void **state)
 {
     struct fixture *f = *state;
@@ -228,11 +258,9 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_config_command_line_forms),
-        T(test_config_precedence_file_env_args),
-        T(test_config_file_from_environment),
-        T(test_config_refuses_bad_input),
-        T(test_config_help_wins),
+        T(test_config_command_line_forms),    T(test_config_precedence_file_env_args),
+        T(test_config_file_from_environment), T(test_config_refuses_bad_input),
+        T(test_config_field_options),         T(test_config_help_wins),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
