@@ -551,7 +551,7 @@ static void access_log(struct reqctx *c, uint64_t us)
     char peer[64] = "";
     char when[20];
     struct timespec now;
-    struct buf b;
+    struct buf *b = &c->w->log_line;
     socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
     const char *p;
     size_t left;
@@ -560,26 +560,26 @@ static void access_log(struct reqctx *c, uint64_t us)
         h2o_socket_getnumerichost((struct sockaddr *)&ss, len, peer);
     clock_gettime(CLOCK_REALTIME, &now);
     time_format_inner_date(now.tv_sec, when);
-    buf_init(&b, 64 * 1024);
-    buf_printf(&b, "{\"time\":\"%.19s.%03dZ\"", when, (int)(now.tv_nsec / 1000000));
-    json_field(&b, "request_id", c->request_id, strlen(c->request_id));
-    json_field(&b, "client_request_id", c->client_request_id, c->client_request_id_len);
-    json_field(&b, "remote", peer, strlen(peer));
-    json_field(&b, "method", req->method.base, req->method.len);
-    json_field(&b, "path", req->path.base, req->path.len);
-    buf_printf(&b, ",\"status\":%d,\"bytes\":%zu,\"duration_ms\":%.3f", req->res.status,
+    buf_reset(b);
+    buf_printf(b, "{\"time\":\"%.19s.%03dZ\"", when, (int)(now.tv_nsec / 1000000));
+    json_field(b, "request_id", c->request_id, strlen(c->request_id));
+    json_field(b, "client_request_id", c->client_request_id, c->client_request_id_len);
+    json_field(b, "remote", peer, strlen(peer));
+    json_field(b, "method", req->method.base, req->method.len);
+    json_field(b, "path", req->path.base, req->path.len);
+    buf_printf(b, ",\"status\":%d,\"bytes\":%zu,\"duration_ms\":%.3f", req->res.status,
                req->res.content_length == SIZE_MAX ? (size_t)0 : req->res.content_length,
                (double)us / 1000.0);
     if (c->tenant)
-        json_field(&b, "tenant", c->tenant, strlen(c->tenant));
+        json_field(b, "tenant", c->tenant, strlen(c->tenant));
     if (c->app_id && *c->app_id)
-        json_field(&b, "app_id", c->app_id, strlen(c->app_id));
+        json_field(b, "app_id", c->app_id, strlen(c->app_id));
     if (c->err.code && req->res.status >= 400)
-        json_field(&b, "error", cmp_err_graph_code(c->err.code),
+        json_field(b, "error", cmp_err_graph_code(c->err.code),
                    strlen(cmp_err_graph_code(c->err.code)));
-    if (buf_puts(&b, "}\n") == 0) {
+    if (buf_puts(b, "}\n") == 0) {
         /* One write(2) per line: lines of concurrent loops never interleave (O_APPEND). */
-        for (p = b.data, left = b.len; left;) {
+        for (p = b->data, left = b->len; left;) {
             ssize_t w = write(cfg->access_log_fd, p, left);
             if (w < 0 && errno == EINTR)
                 continue;
@@ -589,7 +589,6 @@ static void access_log(struct reqctx *c, uint64_t us)
             left -= (size_t)w;
         }
     }
-    buf_fini(&b);
 }
 
 /* Count the request, and log it. */

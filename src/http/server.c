@@ -267,6 +267,7 @@ static int init_worker(struct http_server *s, struct http_worker *w, struct cmp_
 
     w->srv = s;
     h2o_linklist_init_anchor(&w->conns);
+    buf_init(&w->log_line, HTTP_MAX_LOG_LINE);
     /* At least one of each: a test server (no listener) serves its connections through
      * accept[0]. */
     n = cfg->listener_count ? cfg->listener_count : 1;
@@ -297,6 +298,7 @@ static void free_worker(struct http_worker *w, size_t listeners)
 {
     size_t i;
 
+    buf_fini(&w->log_line);
     /* A context whose connections did not finish in time cannot be disposed (h2o asserts its
      * timers are empty); the process is exiting, so its memory is left to the exit. */
     if (w->loop && (w->drained || !w->started)) {

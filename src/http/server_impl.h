@@ -8,10 +8,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/buf.h"
 #include "http/metrics.h"
 #include "http/server.h"
 
 struct store;
+
+/* Longest access-log line (the path is the longest field; --max-url-length is at most 256 KiB). */
+#define HTTP_MAX_LOG_LINE (1024 * 1024)
 
 struct http_worker {
     h2o_context_t ctx; /* first: a request finds its worker from req->conn->ctx */
@@ -29,6 +33,7 @@ struct http_worker {
     size_t open;                 /* connections in `conns` */
     size_t max_open;             /* at most this many; then the listeners pause */
     bool paused;                 /* listeners not read while at max_open */
+    struct buf log_line;         /* the access-log line being written, reused */
 };
 
 /* An accepted socket, tracked so that a stop can close idle keep-alive connections. */
