@@ -464,10 +464,15 @@ int graph_assignments_parse(struct arena *a, const char *text, size_t n,
 
 /* ---- fuzzing ---- */
 
-/* Abort unless decode(encode(p)) encodes to the same bytes, and so do its assignment lists. */
+/*
+ * Abort unless `p` (decoded in version `v`, mode `mode`) survives encode -> decode -> encode
+ * unchanged when written in either version (what cmpd writes it reads back), and so does each of
+ * its assignment lists through graph_assignments_write/parse.
+ */
 static void check_round_trip(struct arena *a, enum graph_version v, enum graph_decode_mode mode,
                              const struct graph_partner *p)
 {
+    static const enum graph_version versions[] = {GRAPH_V1, GRAPH_BETA};
     const struct graph_assignments *lists[] = {&p->mac_os_assignments, &p->android_assignments,
                                                &p->ios_assignments, &p->linux_assignments};
     struct graph_partner again;
@@ -479,11 +484,18 @@ static void check_round_trip(struct arena *a, enum graph_version v, enum graph_d
 
     buf_init(&one, SIZE_MAX / 2);
     buf_init(&two, SIZE_MAX / 2);
-    if (graph_partner_write(&one, p, v, GRAPH_ALL_PROPS, NULL) ||
-        graph_partner_from_json(a, v, mode, one.data, one.len, &again, &err) ||
-        graph_partner_write(&two, &again, v, GRAPH_ALL_PROPS, NULL) || one.len != two.len ||
-        memcmp(one.data, two.data, one.len) != 0)
-        abort();
+    for (i = 0; i < sizeof versions / sizeof *versions; i++) {
+        buf_reset(&one);
+        buf_reset(&two);
+        if (graph_partner_write(&one, p, versions[i], GRAPH_ALL_PROPS, NULL) ||
+            graph_partner_from_json(a, versions[i], mode, one.data, one.len, &again, &err) ||
+            graph_partner_write(&two, &again, versions[i], GRAPH_ALL_PROPS, NULL) ||
+            one.len != two.len || memcmp(one.data, two.data, one.len) != 0) {
+            log_error("round trip (decoded as %d, written as %d): %s\n%.*s\n%.*s", v, versions[i],
+                      cmp_error_message(&err), (int)one.len, one.data, (int)two.len, two.data);
+            abort();
+        }
+    }
     for (i = 0; i < sizeof lists / sizeof *lists; i++) {
         buf_reset(&one);
         buf_reset(&two);
@@ -499,19 +511,23 @@ static void check_round_trip(struct arena *a, enum graph_version v, enum graph_d
 
 int graph_json_in_fuzz(const unsigned char *data, size_t size)
 {
-    struct arena *a = arena_new(0);
+    static const enum graph_version versions[] = {GRAPH_V1, GRAPH_BETA};
+    static const enum graph_decode_mode modes[] = {GRAPH_DECODE_CREATE, GRAPH_DECODE_PATCH};
     struct graph_partner p;
-    struct cmp_error err = {0};
+    size_t i;
+    size_t k;
 
-    if (!a)
-        return 0;
-    if (!graph_partner_from_json(a, GRAPH_V1, GRAPH_DECODE_CREATE, (const char *)data, size, &p,
-                                 &err))
-        check_round_trip(a, GRAPH_V1, GRAPH_DECODE_CREATE, &p);
-    cmp_error_clear(&err);
-    if (!graph_partner_from_json(a, GRAPH_BETA, GRAPH_DECODE_PATCH, (const char *)data, size, &p,
-                                 &err))
-        check_round_trip(a, GRAPH_BETA, GRAPH_DECODE_PATCH, &p);
-    arena_free(a);
+    for (i = 0; i < sizeof versions / sizeof *versions; i++) {
+        for (k = 0; k < sizeof modes / sizeof *modes; k++) {
+            struct arena *a = arena_new(0);
+            struct cmp_error err = {0};
+            if (!a)
+                return 0;
+            if (!graph_partner_from_json(a, versions[i], modes[k], (const char *)data, size, &p,
+                                         &err))
+                check_round_trip(a, versions[i], modes[k], &p);
+            arena_free(a);
+        }
+    }
     return 0;
 }

@@ -54,7 +54,10 @@ int graph_assignments_from_json(struct arena *a, enum graph_version v, const cha
 int graph_assignments_parse(struct arena *a, const char *text, size_t n,
                             struct graph_assignments *out, struct cmp_error *err);
 
-/* Fuzz entry point: decode `data` as a v1.0 create body and a beta patch body; never crashes. */
+/*
+ * Fuzz entry point: decode `data` as a create and as a patch body in v1.0 and beta; whatever
+ * decodes must survive encode -> decode -> encode in both versions unchanged (else abort()).
+ */
 int graph_json_in_fuzz(const unsigned char *data, size_t size);
 
 #endif
