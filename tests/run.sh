@@ -51,24 +51,29 @@ count_cmocka() { # file -> "passed failed" as cmocka reported them
     echo "$p $((f + e))"
 }
 
+run_unit() { # binary, label, output file [VAR=value...]: run one cmocka binary and count it
+    local t=$1 label=$2 out=$3 p f rc
+    shift 3
+    env "$@" CMPD_TEST_TMP="$log" "$t" >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    read -r p f < <(count_cmocka "$out")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if ((rc != 0 && f == 0)); then
+        # A crash or sanitizer report ends the binary before cmocka counts a failure.
+        failed=$((failed + 1))
+        failures+=("$label $(basename "$t") exited $rc")
+    elif ((f > 0)); then
+        failures+=("$label $(basename "$t"): $f failed")
+    fi
+}
+
 run_units() { # build dir, label
-    local dir=$1 label=$2 t out p f rc
+    local dir=$1 label=$2 t
     for t in "$dir"/test_*; do
         [[ -x $t ]] || continue
-        out="$log/$(basename "$t").$label"
-        CMPD_TEST_TMP="$log" "$t" >"$out" 2>&1
-        rc=$?
-        cat "$out"
-        read -r p f < <(count_cmocka "$out")
-        passed=$((passed + p))
-        failed=$((failed + f))
-        if ((rc != 0 && f == 0)); then
-            # A crash or sanitizer report ends the binary before cmocka counts a failure.
-            failed=$((failed + 1))
-            failures+=("$label $(basename "$t") exited $rc")
-        elif ((f > 0)); then
-            failures+=("$label $(basename "$t"): $f failed")
-        fi
+        run_unit "$t" "$label" "$log/$(basename "$t").$label"
     done
 }
 
@@ -97,7 +102,7 @@ new_db() { # name -> URL of a fresh database of the shared cluster
 }
 
 run_pg_units() { # build dir, label: the store tests again, each on a fresh PostgreSQL database
-    local dir=$1 label=$2 t name url out p f rc
+    local dir=$1 label=$2 t name url out
     for name in test_store test_store_query; do
         t="$dir/$name"
         if [[ -z $pg_url ]]; then
@@ -116,18 +121,7 @@ run_pg_units() { # build dir, label: the store tests again, each on a fresh Post
             continue
         fi
         echo "-- $name on $url"
-        CMPD_TEST_STORE="$url" CMPD_TEST_TMP="$log" "$t" >"$out" 2>&1
-        rc=$?
-        cat "$out"
-        read -r p f < <(count_cmocka "$out")
-        passed=$((passed + p))
-        failed=$((failed + f))
-        if ((rc != 0 && f == 0)); then
-            failed=$((failed + 1))
-            failures+=("$label $name exited $rc")
-        elif ((f > 0)); then
-            failures+=("$label $name: $f failed")
-        fi
+        run_unit "$t" "$label" "$out" CMPD_TEST_STORE="$url"
     done
 }
 
