@@ -9,14 +9,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, newTenant, randomUUID, startServer, test } from './lib/harness.mjs';
-import { ADMIN_ROLES, assertCollection, assertGraphHeaders, assertStatus, bodyFor, col, contextCollection, DEFAULTS, VERSIONS } from './lib/graph.mjs';
+import { ADMIN_ROLES, assertCollection, assertGraphHeaders, assertStatus, col, contextCollection, VERSIONS } from './lib/graph.mjs';
 import {
   applyFilter,
   assertBadQuery,
   clientFailed,
   clientOk,
   countPathQ,
-  dataset,
+  seedDataset,
   expected,
   ids,
   idSet,
@@ -44,11 +44,7 @@ before(async () => {
   srv = await startServer();
   tok = await srv.token({ tenant: newTenant(), roles: ADMIN_ROLES });
   base = srv.base('https');
-  for (const [seq, row] of dataset().entries()) {
-    const r = await srv.request('POST', col(row.version), { token: tok, body: bodyFor(row.values, { version: row.version }) });
-    assertStatus(r, 201);
-    partners.push({ ...DEFAULTS, ...row.values, id: r.json.id, seq });
-  }
+  partners.push(...(await seedDataset(srv, tok)));
 });
 after(async () => {
   if (srv && !srv.exit) await srv.destroy();

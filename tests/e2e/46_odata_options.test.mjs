@@ -10,18 +10,16 @@ import {
   ADMIN_ROLES,
   assertGraphHeaders,
   assertStatus,
-  bodyFor,
   col,
   contextCollection,
   contextEntity,
-  DEFAULTS,
   item,
   PARTNER_STATES,
   renderEntity,
   stripAssignmentAnnotations,
   VERSIONS,
 } from './lib/graph.mjs';
-import { applyFilter, assertBadQuery, clientFailed, clientOk, countPathQ, dataset, expected, ids, listPath, runGraphClient, walk } from './lib/odata.mjs';
+import { applyFilter, assertBadQuery, clientFailed, clientOk, countPathQ, seedDataset, expected, ids, listPath, runGraphClient, walk } from './lib/odata.mjs';
 
 let srv;
 let tok;
@@ -33,11 +31,7 @@ before(async () => {
   srv = await startServer();
   tok = await srv.token({ tenant: newTenant(), roles: ADMIN_ROLES });
   base = srv.base('https');
-  for (const [seq, row] of dataset().entries()) {
-    const r = await srv.request('POST', col(row.version), { token: tok, body: bodyFor(row.values, { version: row.version }) });
-    assertStatus(r, 201);
-    partners.push({ ...DEFAULTS, ...row.values, id: r.json.id, seq });
-  }
+  partners.push(...(await seedDataset(srv, tok)));
 });
 after(async () => {
   if (srv && !srv.exit) await srv.destroy();

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, newTenant, startServer, test } from './lib/harness.mjs';
-import { ADMIN_ROLES, assertStatus, bodyFor, col, COLLECTION, contextCollection, DEFAULTS, item, PARTNER_STATES } from './lib/graph.mjs';
-import { applyFilter, applyOrderby, assertBadQuery, clientOk, dataset, expected, ids, listPath, qs, runGraphClient, walk } from './lib/odata.mjs';
+import { ADMIN_ROLES, assertStatus, col, COLLECTION, contextCollection, DEFAULTS, item, PARTNER_STATES } from './lib/graph.mjs';
+import { applyFilter, applyOrderby, assertBadQuery, clientOk, seedDataset, expected, ids, listPath, qs, runGraphClient, walk } from './lib/odata.mjs';
 
 const PAGE = 7;
 
@@ -20,11 +20,7 @@ const partners = [];
 before(async () => {
   srv = await startServer({ args: ['--page-size', String(PAGE)] });
   tok = await srv.token({ tenant: newTenant(), roles: ADMIN_ROLES });
-  for (const [seq, row] of dataset().entries()) {
-    const r = await srv.request('POST', col(row.version), { token: tok, body: bodyFor(row.values, { version: row.version }) });
-    assertStatus(r, 201);
-    partners.push({ ...DEFAULTS, ...row.values, id: r.json.id, seq });
-  }
+  partners.push(...(await seedDataset(srv, tok)));
 });
 after(async () => {
   if (srv && !srv.exit) await srv.destroy();

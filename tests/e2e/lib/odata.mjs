@@ -23,7 +23,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { E2E_DIR } from './harness.mjs';
-import { assertGraphError, assertStatus, col, COLLECTION, countPath, DEFAULTS, PARTNER_STATES, FILTER_TYPES, target } from './graph.mjs';
+import { assertGraphError, assertStatus, bodyFor, col, COLLECTION, countPath, DEFAULTS, PARTNER_STATES, FILTER_TYPES, target } from './graph.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // DateTimeOffset -> ticks (100 ns since an arbitrary epoch; only differences matter)
@@ -288,6 +288,20 @@ const ENUMS = {
   state: { name: 'microsoft.graph.deviceManagementPartnerTenantState', members: PARTNER_STATES },
   ftype: { name: 'microsoft.graph.deviceAndAppManagementAssignmentFilterType', members: FILTER_TYPES },
 };
+
+/**
+ * Create the rows of dataset() in the token's tenant, each in its version, in order; returns the
+ * partners as the evaluator sees them ({...DEFAULTS, ...values, id, seq}).
+ */
+export async function seedDataset(srv, token) {
+  const partners = [];
+  for (const [seq, row] of dataset().entries()) {
+    const r = await srv.request('POST', col(row.version), { token, body: bodyFor(row.values, { version: row.version }) });
+    assertStatus(r, 201);
+    partners.push({ ...DEFAULTS, ...row.values, id: r.json.id, seq });
+  }
+  return partners;
+}
 
 /** Parse a (valid) $filter into a small AST; throws on what the evaluator does not know. */
 export function parseFilter(src) {
