@@ -8,28 +8,14 @@
 //      {name, version?, path?, filter?, select?, orderby?, top?, skip?, count?, expand?, search?,
 //       skipToken?, query?, iterate?})
 
-import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
+import { PageIterator } from '@microsoft/microsoft-graph-client';
 import { readFileSync } from 'node:fs';
+import { errorInfo, initClient } from './graph_client_common.mjs';
 
 const token = process.env.CMPD_TOKEN;
 const steps = JSON.parse(readFileSync(process.env.CMPD_STEPS, 'utf8'));
 
-const client = Client.init({
-  authProvider: (done) => done(null, token),
-  baseUrl: process.env.CMPD_BASE,
-  customHosts: new Set(['localhost']),
-  defaultVersion: 'v1.0',
-});
-
-function errorInfo(e) {
-  return {
-    name: e?.constructor?.name,
-    statusCode: e?.statusCode,
-    code: e?.code,
-    message: e?.message,
-    body: typeof e?.body === 'string' ? e.body : e?.body === undefined ? undefined : JSON.stringify(e.body),
-  };
-}
+const client = initClient(process.env.CMPD_BASE, token);
 
 function request(s) {
   let r = client.api(s.path || '/deviceManagement/complianceManagementPartners');

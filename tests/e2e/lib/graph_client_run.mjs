@@ -6,35 +6,16 @@
 // env: CMPD_BASE (https://localhost:PORT), CMPD_HTTP_BASE (http://localhost:PORT), CMPD_TOKEN,
 //      CMPD_BODY (path of the example request body)
 
-import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
+import { ResponseType } from '@microsoft/microsoft-graph-client';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { errorInfo, initClient } from './graph_client_common.mjs';
 
 const base = process.env.CMPD_BASE;
 const token = process.env.CMPD_TOKEN;
 const body = JSON.parse(readFileSync(process.env.CMPD_BODY, 'utf8'));
 
-function init(baseUrl) {
-  return Client.init({
-    authProvider: (done) => done(null, token),
-    baseUrl,
-    customHosts: new Set(['localhost']),
-    defaultVersion: 'v1.0',
-  });
-}
-
-function errorInfo(e) {
-  return {
-    name: e?.constructor?.name,
-    statusCode: e?.statusCode,
-    code: e?.code,
-    message: e?.message,
-    requestId: e?.requestId,
-    date: e?.date instanceof Date ? e.date.toISOString() : e?.date,
-    body: typeof e?.body === 'string' ? e.body : e?.body === undefined ? undefined : JSON.stringify(e.body),
-    headers: e?.headers ? Object.fromEntries(e.headers.entries?.() ?? []) : undefined,
-  };
-}
+const init = (baseUrl) => initClient(baseUrl, token);
 
 async function step(out, name, fn) {
   try {

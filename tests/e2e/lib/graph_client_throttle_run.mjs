@@ -6,14 +6,9 @@
 //
 // env: CMPD_BASE (https://localhost:PORT), CMPD_TOKEN, CMPD_WRITES
 
-import { Client } from '@microsoft/microsoft-graph-client';
+import { errorInfo, initClient } from './graph_client_common.mjs';
 
-const client = Client.init({
-  authProvider: (done) => done(null, process.env.CMPD_TOKEN),
-  baseUrl: process.env.CMPD_BASE,
-  customHosts: new Set(['localhost']),
-  defaultVersion: 'v1.0',
-});
+const client = initClient(process.env.CMPD_BASE, process.env.CMPD_TOKEN);
 const api = '/deviceManagement/complianceManagementPartners';
 const out = { creates: [], started: Date.now() };
 
@@ -22,14 +17,14 @@ for (let i = 0; i < Number(process.env.CMPD_WRITES); i++) {
     const p = await client.api(api).post({ displayName: `throttled ${i}` });
     out.creates.push({ ok: true, id: p.id, displayName: p.displayName });
   } catch (e) {
-    out.creates.push({ ok: false, name: e?.constructor?.name, statusCode: e?.statusCode, code: e?.code, message: e?.message });
+    out.creates.push({ ok: false, ...errorInfo(e) });
   }
 }
 try {
   const list = await client.api(api).get();
   out.list = { ok: true, names: list.value.map((p) => p.displayName).sort() };
 } catch (e) {
-  out.list = { ok: false, statusCode: e?.statusCode, code: e?.code };
+  out.list = { ok: false, ...errorInfo(e) };
 }
 out.elapsedMs = Date.now() - out.started;
 process.stdout.write(`${JSON.stringify(out)}\n`);
