@@ -20,6 +20,7 @@ struct auth_principal;
 struct buf;
 struct cmp_error;
 struct store;
+struct store_write;
 
 #define API_CT_ODATA                                                                               \
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"        \
@@ -52,12 +53,21 @@ struct api_request {
     struct store *store;
     struct arena *arena;
     struct cmp_error *err;
+    /*
+     * in: a write handler (create, update, delete) stops before the store call and leaves the
+     * write in `write`; the caller runs it - store_write, or store_write_async to share a group
+     * commit - and then calls resume(r), which turns its result into the response.  false: the
+     * handler runs the write itself.
+     */
+    bool defer_writes;
     /* out */
     int status;
     struct buf *out;
-    const char *content_type; /* API_CT_ODATA, API_CT_TEXT, or NULL for no body */
-    const char *location;     /* Location header, or NULL */
-    bool preference_applied;  /* send Preference-Applied: return=representation */
+    const char *content_type;  /* API_CT_ODATA, API_CT_TEXT, or NULL for no body */
+    const char *location;      /* Location header, or NULL */
+    bool preference_applied;   /* send Preference-Applied: return=representation */
+    struct store_write *write; /* with defer_writes: the write to run (arena-owned), or NULL */
+    int (*resume)(struct api_request *r); /* with `write`: finish the response after it ran */
 };
 
 typedef int api_handler_fn(struct api_request *r);

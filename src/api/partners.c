@@ -3,7 +3,8 @@
  *
  * Each handler decodes what it needs, makes one store call and writes the body; errors travel
  * back as CMP_E* codes with the detail in r->err.  A write is acknowledged only after the store
- * reported it committed.
+ * reported it committed: the write handlers build a store_write and finish in a `resume` step
+ * once it ran, so that the HTTP layer can queue it for a group commit (api.h, defer_writes).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -224,44 +225,104 @@ int partners_get(struct api_request *r)
     return rc ? cmp_error_set(r->err, rc, NULL) : 0;
 }
 
-int partners_create(struct api_request *r)
+/*
+ * Hand the write `w` to the caller (defer_writes) or run it now; `resume` finishes the response
+ * from its result either way.
+ */
+static int run_write(struct api_request *r, struct store_write *w,
+                     int (*resume)(struct api_request *r))
 {
-    struct graph_partner p;
+    w->err = r->err;
+    r->write = w;
+    r->resume = resume;
+    if (r->defer_writes)
+        return 0;
+    store_write(r->store, w);
+    return resume(r);
+}
+
+static struct store_write *new_write(struct api_request *r, enum store_write_kind kind)
+{
+    struct store_write *w = arena_calloc(r->arena, 1, sizeof *w);
+
+    if (!w)
+        return NULL;
+    w->kind = kind;
+    w->tenant = r->tenant;
+    w->id = r->id;
+    w->a = r->arena;
+    return w;
+}
+
+static int create_done(struct api_request *r)
+{
+    const struct graph_partner *p = r->write->p;
     int rc;
 
-    rc = graph_partner_from_json(r->arena, r->version, GRAPH_DECODE_CREATE, r->body, r->body_len,
-                                 &p, r->err);
+    if (r->write->rc)
+        return r->write->rc;
+    r->location = arena_sprintf(r->arena, "%s/%s/" API_COLLECTION_PATH "/%s", r->base_url,
+                                r->version_name, p->id);
+    if (!r->location)
+        return cmp_error_set(r->err, CMP_ENOMEM, NULL);
+    rc = write_entity(r, p, GRAPH_ALL_PROPS, context_url(r, NULL, true), 201);
+    return rc ? cmp_error_set(r->err, rc, NULL) : 0;
+}
+
+int partners_create(struct api_request *r)
+{
+    struct store_write *w = new_write(r, STORE_WRITE_INSERT);
+    struct graph_partner *p = arena_calloc(r->arena, 1, sizeof *p);
+    int rc;
+
+    if (!w || !p)
+        return cmp_error_set(r->err, CMP_ENOMEM, NULL);
+    rc = graph_partner_from_json(r->arena, r->version, GRAPH_DECODE_CREATE, r->body, r->body_len, p,
+                                 r->err);
     if (rc)
         return rc;
     /* The server assigns the key; a client `id` never overrides it. */
-    rc = uuid_v4(p.id);
+    rc = uuid_v4(p->id);
     if (rc)
         return cmp_error_set(r->err, rc, NULL);
-    rc = store_partner_insert(r->store, r->tenant, &p, r->err);
-    if (rc)
-        return rc;
-    r->location = arena_sprintf(r->arena, "%s/%s/" API_COLLECTION_PATH "/%s", r->base_url,
-                                r->version_name, p.id);
-    if (!r->location)
-        return cmp_error_set(r->err, CMP_ENOMEM, NULL);
-    rc = write_entity(r, &p, GRAPH_ALL_PROPS, context_url(r, NULL, true), 201);
+    w->p = p;
+    return run_write(r, w, create_done);
+}
+
+static int update_done(struct api_request *r)
+{
+    int rc;
+
+    if (r->write->rc)
+        return r->write->rc;
+    if (!r->prefer_representation) {
+        r->status = 204;
+        return 0;
+    }
+    r->preference_applied = true;
+    rc = write_entity(r, r->write->out, GRAPH_ALL_PROPS, context_url(r, NULL, true), 200);
     return rc ? cmp_error_set(r->err, rc, NULL) : 0;
 }
 
 int partners_update(struct api_request *r)
 {
-    struct graph_partner patch;
-    struct graph_partner merged;
+    struct store_write *w = new_write(r, STORE_WRITE_PATCH);
+    struct graph_partner *patch = arena_calloc(r->arena, 1, sizeof *patch);
     int rc;
 
+    if (!w || !patch)
+        return cmp_error_set(r->err, CMP_ENOMEM, NULL);
+    w->out = arena_calloc(r->arena, 1, sizeof *w->out);
+    if (!w->out)
+        return cmp_error_set(r->err, CMP_ENOMEM, NULL);
     rc = graph_partner_from_json(r->arena, r->version, GRAPH_DECODE_PATCH, r->body, r->body_len,
-                                 &patch, r->err);
+                                 patch, r->err);
     if (rc)
         return rc;
     /* The key cannot change: an `id` in the body must name the same partner. */
-    if (patch.present & GRAPH_PROP_BIT(GRAPH_P_ID)) {
-        char lowered[sizeof patch.id];
-        str_lower(lowered, patch.id, strlen(patch.id));
+    if (patch->present & GRAPH_PROP_BIT(GRAPH_P_ID)) {
+        char lowered[sizeof patch->id];
+        str_lower(lowered, patch->id, strlen(patch->id));
         if (strcmp(lowered, r->id) != 0)
             return cmp_error_set(r->err, CMP_EBADBODY,
                                  "The property 'id' in the request body does not match the key "
@@ -269,26 +330,25 @@ int partners_update(struct api_request *r)
                                  "cannot be changed.",
                                  r->id);
     }
-    rc = store_partner_patch(r->store, r->tenant, r->id, &patch, r->arena, &merged, r->err);
-    if (rc)
-        return rc;
-    if (!r->prefer_representation) {
-        r->status = 204;
-        return 0;
-    }
-    r->preference_applied = true;
-    rc = write_entity(r, &merged, GRAPH_ALL_PROPS, context_url(r, NULL, true), 200);
-    return rc ? cmp_error_set(r->err, rc, NULL) : 0;
+    w->p = patch;
+    return run_write(r, w, update_done);
+}
+
+static int delete_done(struct api_request *r)
+{
+    if (r->write->rc)
+        return r->write->rc;
+    r->status = 204;
+    return 0;
 }
 
 int partners_delete(struct api_request *r)
 {
-    int rc = store_partner_delete(r->store, r->tenant, r->id, r->err);
+    struct store_write *w = new_write(r, STORE_WRITE_DELETE);
 
-    if (rc)
-        return rc;
-    r->status = 204;
-    return 0;
+    if (!w)
+        return cmp_error_set(r->err, CMP_ENOMEM, NULL);
+    return run_write(r, w, delete_done);
 }
 
 int partners_count(struct api_request *r)

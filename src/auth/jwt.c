@@ -260,20 +260,30 @@ static int numeric_date(const struct json_value *v, int64_t *out)
     return str_to_int64(v->u.str.p, n, 0, JWT_MAX_DATE, out) ? -1 : 0;
 }
 
-static int check_lifetime(const struct json_value *pl, int64_t now, int64_t *exp,
+int auth__jwt_check_lifetime(int64_t expires, int64_t not_before, int64_t now,
+                             struct cmp_error *err)
+{
+    if (now >= expires + AUTH_CLOCK_SKEW || not_before - AUTH_CLOCK_SKEW > now)
+        return fail(err, MSG_LIFETIME);
+    return 0;
+}
+
+/*
+ * `exp` is required, `nbf` optional.  An absent `nbf` counts as 0 (the epoch), so the principal
+ * carries the whole window and a cached token is checked again by the very same rule.
+ */
+static int check_lifetime(const struct json_value *pl, int64_t now, struct auth_principal *p,
                           struct cmp_error *err)
 {
     const struct json_value *e = json_get(pl, "exp");
     const struct json_value *n = json_get(pl, "nbf");
-    int64_t nbf = 0;
 
     if (!e)
         return fail(err, MSG_LIFETIME);
-    if (numeric_date(e, exp) || (n && numeric_date(n, &nbf)))
+    p->not_before = 0;
+    if (numeric_date(e, &p->expires) || (n && numeric_date(n, &p->not_before)))
         return fail(err, MSG_MALFORMED);
-    if (now >= *exp + AUTH_CLOCK_SKEW || (n && nbf - AUTH_CLOCK_SKEW > now))
-        return fail(err, MSG_LIFETIME);
-    return 0;
+    return auth__jwt_check_lifetime(p->expires, p->not_before, now, err);
 }
 
 static bool audience_ok(const struct auth_cloud *cloud, const struct json_value *v)
@@ -463,7 +473,7 @@ int auth_jwt_verify(const struct auth_keys *keys, const struct auth_cloud *cloud
         rc = verify_signature(pkey, &t, err);
     /* From here on the claims are the issuer's. */
     if (!rc)
-        rc = check_lifetime(t.payload, now, &p.expires, err);
+        rc = check_lifetime(t.payload, now, &p, err);
     if (!rc)
         rc = check_audience(cloud, t.payload, err);
     if (!rc)

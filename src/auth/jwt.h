@@ -56,7 +56,8 @@ struct auth_principal {
     size_t scope_count;
     const char **roles; /* application permissions from `roles` */
     size_t role_count;
-    int64_t expires; /* `exp` */
+    int64_t expires;    /* `exp` */
+    int64_t not_before; /* `nbf`, or 0 when absent */
 };
 
 /*
@@ -89,5 +90,15 @@ int auth_jwt_mint(const struct auth_keys *keys, const struct auth_cloud *cloud,
 
 /* Fuzz entry point: decode and verify `data` as a token against a fixed key set. */
 int auth_jwt_fuzz(const unsigned char *data, size_t size);
+
+/* ---- auth-internal: for token_cache.c ---- */
+
+/*
+ * The lifetime check auth_jwt_verify() makes, on a principal's `expires` and `not_before`: 0 while
+ * `now` is inside [not_before - AUTH_CLOCK_SKEW, expires + AUTH_CLOCK_SKEW), else
+ * CMP_EUNAUTHENTICATED with the same message.  Both dates in [0, year 9999], as verified.
+ */
+int auth__jwt_check_lifetime(int64_t expires, int64_t not_before, int64_t now,
+                             struct cmp_error *err);
 
 #endif

@@ -50,6 +50,7 @@ struct serve_opts {
     const char *jwks;
     const char *cloud;
     enum api_tenant_mode tenants;
+    enum store_durability durability;
     long threads;           /* 0: one per core */
     long page_size;         /* 0: API_PAGE_SIZE */
     const char *access_log; /* a path, "-" (stdout, the default) or "off" */
@@ -103,6 +104,20 @@ static int set_cloud(void *o, const char *v, bool first, char *why, size_t n)
     return 0;
 }
 
+static int set_durability(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    if (strcmp(v, "disk") == 0) {
+        OPTS(o)->durability = STORE_DURABLE_DISK;
+    } else if (strcmp(v, "process") == 0) {
+        OPTS(o)->durability = STORE_DURABLE_PROCESS;
+    } else {
+        snprintf(why, n, "disk or process, not '%s'", v);
+        return -1;
+    }
+    return 0;
+}
+
 static int set_throttle(void *o, const char *v, bool first, char *why, size_t n)
 {
     (void)first;
@@ -145,6 +160,11 @@ static const struct cmd_opt serve_options[] = {
                "registered (only tenants added with `cmpd tenant add`)",
                false, set_tenants),
     CMD_OPT_FN("cloud", "NAME", "global (default), usgov, usgov-dod or china", false, set_cloud),
+    CMD_OPT_FN("durability", "MODE",
+               "disk (default): a write is answered once it is on disk (fsync), surviving\n"
+               "power loss; process: once the data survives a crash of cmpd, not of the\n"
+               "machine (SQLite synchronous=NORMAL; PostgreSQL commits stay on disk)",
+               false, set_durability),
     CMD_OPT_LONG("threads", "N", "event loops, 1..64 (default: one per core)", struct serve_opts,
                  threads, 1, 64),
     CMD_OPT_LONG("page-size", "N",
@@ -345,6 +365,7 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.ssl_ctx = st->ssl;
     st->cfg.threads = (unsigned)o->threads;
     st->cfg.store_location = o->store ? o->store : o->data;
+    st->cfg.durability = o->durability;
     st->cfg.keys = st->keys;
     st->cfg.tenants = o->tenants;
     st->cfg.paging_key = st->paging_key;

@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "auth/jwt.h"
 #include "auth/scopes.h"
+#include "auth/token_cache.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -34,10 +35,18 @@
     "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"      \
     "authorize\", client_id=\"" AUTH_GRAPH_APP_ID "\""
 
+/* Marks the request gone when h2o disposes of it while its write waits for the group commit. */
+struct req_guard {
+    struct reqctx *c; /* NULL once the request was answered */
+};
+
 struct reqctx {
-    h2o_req_t *req;
+    h2o_req_t *req; /* NULL: the client went away while the write was queued */
     struct http_worker *w;
-    struct arena *arena;
+    struct arena *arena; /* owns this struct too */
+    struct api_request api;
+    struct req_guard *guard;
+    h2o_multithread_message_t done; /* on the worker's write_receiver once the write ran */
     struct buf out;
     struct cmp_error err;
     char request_id[UUID_STR_LEN + 1];
@@ -329,12 +338,44 @@ static enum metrics_route route_label(const struct route_match *m)
     return MR_NONE;
 }
 
-/* Authenticate, admit the tenant, authorise and run the matched route. */
+/* Send the handler's response with the Graph headers. */
+static void respond(struct reqctx *c)
+{
+    const struct api_request *r = &c->api;
+
+    common_headers(c);
+    if (r->content_type && strcmp(r->content_type, API_CT_TEXT) != 0)
+        add_s(c, "odata-version", "4.0");
+    if (r->location)
+        add_s(c, "location", r->location);
+    if (r->preference_applied)
+        add_s(c, "preference-applied", "return=representation");
+    send_body(c, r->status, r->content_type, c->out.data, c->out.len);
+}
+
+static void guard_dispose(void *p)
+{
+    struct req_guard *g = p;
+
+    if (g->c)
+        g->c->req = NULL;
+}
+
+/* The committer's thread: hand the finished write back to the loop that owns the request. */
+static void write_done(struct store_write *sw)
+{
+    struct reqctx *c = sw->data;
+
+    h2o_multithread_send_message(&c->w->write_receiver, &c->done);
+}
+
+/* Authenticate, admit the tenant, authorise and run the matched route.  0: answered;
+ * HTTP_PENDING: the write is queued and http__on_write_done() answers; else an error to send. */
 static int dispatch(struct reqctx *c, const struct route_match *m)
 {
     const struct http_config *cfg = c->w->srv->cfg;
     struct auth_principal who;
-    struct api_request r;
+    struct api_request *r = &c->api;
     h2o_iovec_t authz = header(c->req, H2O_TOKEN_AUTHORIZATION);
     size_t q = c->req->query_at;
     int rc;
@@ -342,11 +383,13 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     memset(&who, 0, sizeof who);
     c->route = route_label(m);
     if (!m->public_target) {
-        rc = auth_jwt_verify(cfg->keys, cfg->cloud, authz.base, authz.len, time_now(), c->arena,
-                             &who, &c->err);
+        rc = auth_jwt_verify_cached(c->w->tokens, cfg->keys, cfg->cloud, authz.base, authz.len,
+                                    time_now(), c->arena, &who, &c->err);
         if (rc)
             return rc;
         c->tenant = arena_strdup(c->arena, who.tenant);
+        if (!c->tenant)
+            return cmp_error_set(&c->err, CMP_ENOMEM, NULL);
         c->app_id = who.app_id;
     }
     if (!m->route) {
@@ -379,34 +422,43 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
         if (rc)
             return rc;
     }
-    memset(&r, 0, sizeof r);
-    r.version = m->version;
-    r.version_name = m->version_name;
-    r.id = m->id;
-    r.query = q == SIZE_MAX ? "" : c->req->path.base + q + 1;
-    r.query_len = q == SIZE_MAX ? 0 : c->req->path.len - q - 1;
-    r.body = c->req->entity.base ? c->req->entity.base : "";
-    r.body_len = c->req->entity.len;
-    r.base_url = c->base_url;
-    r.prefer_representation = prefers_representation(c->req);
-    r.tenant = m->public_target ? NULL : who.tenant;
-    r.paging_key = cfg->paging_key;
-    r.page_size = cfg->page_size ? cfg->page_size : API_PAGE_SIZE;
-    r.store = c->w->store;
-    r.arena = c->arena;
-    r.err = &c->err;
-    r.out = &c->out;
-    rc = m->route->handler(&r);
+    r->version = m->version;
+    r->version_name = m->version_name;
+    r->id = m->id;
+    r->query = q == SIZE_MAX ? "" : c->req->path.base + q + 1;
+    r->query_len = q == SIZE_MAX ? 0 : c->req->path.len - q - 1;
+    r->body = c->req->entity.base ? c->req->entity.base : "";
+    r->body_len = c->req->entity.len;
+    r->base_url = c->base_url;
+    r->prefer_representation = prefers_representation(c->req);
+    r->tenant =
+        m->public_target ? NULL : c->tenant; /* arena-owned: a queued write outlives `who` */
+    r->paging_key = cfg->paging_key;
+    r->page_size = cfg->page_size ? cfg->page_size : API_PAGE_SIZE;
+    r->store = c->w->store;
+    r->arena = c->arena;
+    r->err = &c->err;
+    r->out = &c->out;
+    r->defer_writes = true;
+    rc = m->route->handler(r);
     if (rc)
         return rc;
-    common_headers(c);
-    if (r.content_type && strcmp(r.content_type, API_CT_TEXT) != 0)
-        add_s(c, "odata-version", "4.0");
-    if (r.location)
-        add_s(c, "location", r.location);
-    if (r.preference_applied)
-        add_s(c, "preference-applied", "return=representation");
-    send_body(c, r.status, r.content_type, c->out.data, c->out.len);
+    if (r->write) {
+        /* Queued for the group commit: write_done() answers once it is committed. */
+        r->write->done = write_done;
+        r->write->data = c;
+        if (store_write_async(r->store, r->write)) {
+            c->w->pending++;
+            c->guard = h2o_mem_alloc_shared(&c->req->pool, sizeof *c->guard, guard_dispose);
+            c->guard->c = c;
+            return HTTP_PENDING;
+        }
+        store_write(r->store, r->write);
+        rc = r->resume(r);
+        if (rc)
+            return rc;
+    }
+    respond(c);
     return 0;
 }
 
@@ -606,44 +658,79 @@ static void finish(struct reqctx *c)
         access_log(c, us);
 }
 
+static void release(struct reqctx *c)
+{
+    buf_fini(&c->out);
+    arena_free(c->arena);
+}
+
+/* Send the error of a failed request (its code defaulting to `rc`). */
+static void fail(struct reqctx *c, int rc)
+{
+    if (!c->err.code)
+        cmp_error_set(&c->err, rc, NULL);
+    send_error(c);
+}
+
 int http__on_req(h2o_handler_t *self, h2o_req_t *req)
 {
-    struct reqctx c;
+    struct arena *arena = arena_new(0);
+    struct reqctx *c = arena ? arena_calloc(arena, 1, sizeof *c) : NULL;
     struct route_match m;
     size_t path_len = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
     int rc;
 
     (void)self;
-    memset(&c, 0, sizeof c);
-    clock_gettime(CLOCK_MONOTONIC, &c.start);
-    c.req = req;
-    c.w = (struct http_worker *)req->conn->ctx;
-    c.tls = req->input.scheme == &H2O_URL_SCHEME_HTTPS;
-    c.route = MR_NONE;
-    buf_init(&c.out, MAX_RESPONSE);
-    c.arena = arena_new(0);
-    if (!c.arena || uuid_v4(c.request_id)) {
-        arena_free(c.arena);
+    if (!c || uuid_v4(c->request_id)) {
+        arena_free(arena);
         h2o_send_error_503(req, "Service Unavailable", "out of resources", 0);
         return 0;
     }
-    client_request_id(&c);
-    c.base_url = base_url(&c);
-    if (over_limits(&c)) {
-        send_error(&c);
-    } else if (!serve_op_endpoint(&c, req->path.base, path_len)) {
-        rc = router_match(c.arena, req->method.base, req->method.len, req->path.base, path_len, &m,
-                          &c.err);
+    clock_gettime(CLOCK_MONOTONIC, &c->start);
+    c->arena = arena;
+    c->req = req;
+    c->w = (struct http_worker *)req->conn->ctx;
+    c->tls = req->input.scheme == &H2O_URL_SCHEME_HTTPS;
+    c->route = MR_NONE;
+    buf_init(&c->out, MAX_RESPONSE);
+    client_request_id(c);
+    c->base_url = base_url(c);
+    if (over_limits(c)) {
+        send_error(c);
+    } else if (!serve_op_endpoint(c, req->path.base, path_len)) {
+        rc = router_match(c->arena, req->method.base, req->method.len, req->path.base, path_len, &m,
+                          &c->err);
         if (!rc)
-            rc = dispatch(&c, &m);
-        if (rc) {
-            if (!c.err.code)
-                cmp_error_set(&c.err, rc, NULL);
-            send_error(&c);
-        }
+            rc = dispatch(c, &m);
+        if (rc == HTTP_PENDING)
+            return 0;
+        if (rc)
+            fail(c, rc);
     }
-    finish(&c);
-    buf_fini(&c.out);
-    arena_free(c.arena);
+    finish(c);
+    release(c);
     return 0;
+}
+
+void http__on_write_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    struct http_worker *w = H2O_STRUCT_FROM_MEMBER(struct http_worker, write_receiver, receiver);
+    struct reqctx *c;
+    int rc;
+
+    while (!h2o_linklist_is_empty(messages)) {
+        c = H2O_STRUCT_FROM_MEMBER(struct reqctx, done.link, messages->next);
+        h2o_linklist_unlink(&c->done.link);
+        w->pending--;
+        if (c->req) {
+            c->guard->c = NULL;
+            rc = c->api.resume(&c->api);
+            if (rc)
+                fail(c, rc);
+            else
+                respond(c);
+            finish(c);
+        }
+        release(c);
+    }
 }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "auth/token_cache.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "http/server_impl.h"
@@ -221,6 +222,31 @@ static void drain(struct http_worker *w)
         drained += 10;
     }
     w->drained = connections_gone(&w->ctx);
+    /* A queued write is always answered by its committer (within the store's busy timeout);
+     * its request, if still there, is answered and the memory freed. */
+    while (w->pending)
+        h2o_evloop_run(w->loop, 10);
+}
+
+/*
+ * The queue on which the group committer hands finished writes back.  Created by the thread that
+ * runs the loop: an h2o socket takes its buffers from the creating thread's (thread-local) pool.
+ */
+static void start_receiving(struct http_worker *w)
+{
+    w->write_queue = h2o_multithread_create_queue(w->loop);
+    h2o_multithread_register_receiver(w->write_queue, &w->write_receiver, http__on_write_done);
+}
+
+/* Once nothing is pending: no message can come any more. */
+static void stop_receiving(struct http_worker *w)
+{
+    if (!w->write_queue)
+        return;
+    h2o_multithread_unregister_receiver(w->write_queue, &w->write_receiver);
+    h2o_multithread_destroy_queue(w->write_queue);
+    w->write_queue = NULL;
+    h2o_evloop_run(w->loop, 0); /* let the loop free the queue's socket */
 }
 
 static void *worker_main(void *arg)
@@ -229,6 +255,7 @@ static void *worker_main(void *arg)
     struct http_server *s = w->srv;
     size_t i;
 
+    start_receiving(w);
     for (i = 0; i < s->cfg->listener_count; i++) {
         w->socks[i] = h2o_evloop_socket_create(w->loop, w->fds[i], H2O_SOCKET_FLAG_DONT_READ);
         w->socks[i]->data = &w->accept[i];
@@ -243,6 +270,7 @@ static void *worker_main(void *arg)
         w->socks[i] = NULL;
     }
     drain(w);
+    stop_receiving(w);
     return NULL;
 }
 
@@ -278,7 +306,12 @@ static int init_worker(struct http_server *s, struct http_worker *w, struct cmp_
         return cmp_error_set(err, CMP_ENOMEM, "out of memory");
     for (i = 0; i < cfg->listener_count; i++)
         w->fds[i] = -1;
+    w->tokens = auth_token_cache_new(0);
+    if (!w->tokens)
+        return cmp_error_set(err, CMP_ENOMEM, "out of memory");
     rc = store_open(cfg->store_location, &w->store, err);
+    if (!rc)
+        rc = store_set_durability(w->store, cfg->durability, err);
     if (rc)
         return rc;
     w->loop = h2o_evloop_create();
@@ -311,6 +344,7 @@ static void free_worker(struct http_worker *w, size_t listeners)
         if (w->fds[i] >= 0 && !w->started)
             close(w->fds[i]);
     store_close(w->store);
+    auth_token_cache_free(w->tokens);
     free(w->accept);
     free(w->socks);
     free(w->fds);
@@ -437,6 +471,7 @@ int http__test_new(const struct http_config *cfg, struct http_server **out, stru
     w->accept[0].hosts = s->globalconf.hosts;
     /* It runs, on the caller's thread: free_worker() disposes of it only once drained. */
     w->started = true;
+    start_receiving(w);
     *out = s;
     return 0;
 }
@@ -458,7 +493,7 @@ size_t http__test_run(struct http_server *s, int ms)
     h2o_evloop_run(w->loop, ms);
     for (l = w->conns.next; l != &w->conns; l = l->next)
         n++;
-    return n;
+    return n + w->pending;
 }
 
 void http__test_free(struct http_server *s)
@@ -466,5 +501,6 @@ void http__test_free(struct http_server *s)
     if (!s)
         return;
     drain(&s->workers[0]);
+    stop_receiving(&s->workers[0]);
     free_server(s);
 }

@@ -4,8 +4,10 @@
  * handler -> response).
  *
  * Each thread owns its loop, its own listening sockets (SO_REUSEPORT, so the kernel spreads
- * connections) and its own store connection.  Handlers run on the loop: a store call is a short
- * local SQLite transaction.
+ * connections) and its own store connection.  Handlers run on the loop: a read is a short store
+ * call on the loop's connection; a partner write is queued for the store's group committer
+ * (store_write_async, where the backend has one) and the loop serves other requests until the
+ * committer hands the result back, then answers.
  */
 #ifndef CMP_HTTP_SERVER_H
 #define CMP_HTTP_SERVER_H
@@ -16,6 +18,7 @@
 
 #include "api/api.h"
 #include "api/throttle.h"
+#include "store/store.h"
 
 struct auth_cloud;
 struct auth_keys;
@@ -35,6 +38,7 @@ struct http_config {
     SSL_CTX *ssl_ctx;       /* required when a listener has tls */
     unsigned threads;       /* event loops; 0 = one per core */
     const char *store_location;
+    enum store_durability durability; /* of acknowledged writes (STORE_DURABLE_DISK: fsync) */
     const struct auth_keys *keys;
     const struct auth_cloud *cloud;
     enum api_tenant_mode tenants;
@@ -81,7 +85,8 @@ int http__test_new(const struct http_config *cfg, struct http_server **out, stru
 /* Serve the connected stream socket `fd` as if accepted; the server owns (and closes) it. */
 void http__test_accept(struct http_server *s, int fd);
 
-/* Run the loop once, waiting at most `ms` milliseconds.  Returns the connections still open. */
+/* Run the loop once, waiting at most `ms` milliseconds.  Returns the connections still open
+ * plus the requests whose write is still queued (0: nothing left to do). */
 size_t http__test_run(struct http_server *s, int ms);
 
 /* Let open connections finish (bounded, as a stop does), then release everything. */

@@ -12,6 +12,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 
+struct auth_token_cache;
 struct store;
 
 /* Longest access-log line (the path is the longest field; --max-url-length is at most 256 KiB). */
@@ -21,9 +22,10 @@ struct http_worker {
     h2o_context_t ctx; /* first: a request finds its worker from req->conn->ctx */
     struct http_server *srv;
     h2o_evloop_t *loop;
-    struct store *store;      /* this thread's connection */
-    h2o_accept_ctx_t *accept; /* one per listener */
-    h2o_socket_t **socks;     /* one per listener */
+    struct store *store;             /* this thread's connection */
+    struct auth_token_cache *tokens; /* bearer tokens this loop verified */
+    h2o_accept_ctx_t *accept;        /* one per listener */
+    h2o_socket_t **socks;            /* one per listener */
     int *fds;
     pthread_t thread;
     bool started;
@@ -34,6 +36,10 @@ struct http_worker {
     size_t max_open;             /* at most this many; then the listeners pause */
     bool paused;                 /* listeners not read while at max_open */
     struct buf log_line;         /* the access-log line being written, reused */
+    /* Writes queued for the group commit come back here (http__on_write_done). */
+    h2o_multithread_queue_t *write_queue;
+    h2o_multithread_receiver_t write_receiver;
+    size_t pending; /* requests whose write is queued */
 };
 
 /* An accepted socket, tracked so that a stop can close idle keep-alive connections. */
@@ -57,7 +63,12 @@ struct http_server {
     char diagnostic[256]; /* x-ms-ags-diagnostic value */
 };
 
+/* dispatch(): the request waits for its queued write. */
+#define HTTP_PENDING (-1)
+
 /* The request pipeline (request.c). */
 int http__on_req(h2o_handler_t *self, h2o_req_t *req);
+/* Answer the requests whose queued writes ran (the worker's write_receiver). */
+void http__on_write_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
 
 #endif

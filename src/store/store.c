@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -61,10 +62,8 @@ static int open_sqlite_dir(const char *dir, struct store **out, struct cmp_error
     return store__sqlite_ops.open(path, out, err);
 }
 
-int store_open(const char *location, struct store **out, struct cmp_error *err)
+static int open_backend(const char *location, struct store **out, struct cmp_error *err)
 {
-    if (!location || !*location)
-        return cmp_error_set(err, CMP_ESTORE, "No store location given.");
     if (has_prefix(location, "sqlite:")) {
         const char *path = location + strlen("sqlite:");
         if (!*path)
@@ -76,10 +75,33 @@ int store_open(const char *location, struct store **out, struct cmp_error *err)
     return open_sqlite_dir(location, out, err);
 }
 
+int store_open(const char *location, struct store **out, struct cmp_error *err)
+{
+    struct store *s;
+    int rc;
+
+    if (!location || !*location)
+        return cmp_error_set(err, CMP_ESTORE, "No store location given.");
+    rc = open_backend(location, &s, err);
+    if (rc)
+        return rc;
+    s->location = strdup(location);
+    if (!s->location) {
+        s->ops->close(s);
+        return cmp_error_set(err, CMP_ENOMEM, NULL);
+    }
+    s->durability = STORE_DURABLE_DISK;
+    *out = s;
+    return 0;
+}
+
 void store_close(struct store *s)
 {
-    if (s)
-        s->ops->close(s);
+    if (!s)
+        return;
+    store__committer_release(s->committer);
+    free(s->location);
+    s->ops->close(s);
 }
 
 const char *store_backend(const struct store *s)
@@ -109,6 +131,45 @@ int store_partner_insert(struct store *s, const char *tenant, const struct graph
                          struct cmp_error *err)
 {
     return s->ops->partner_insert(s, tenant, p, err);
+}
+
+int store_set_durability(struct store *s, enum store_durability d, struct cmp_error *err)
+{
+    int rc = s->ops->set_durability ? s->ops->set_durability(s, d, err) : 0;
+
+    if (!rc)
+        s->durability = d;
+    return rc;
+}
+
+int store_write(struct store *s, struct store_write *w)
+{
+    switch (w->kind) {
+    case STORE_WRITE_INSERT:
+        w->rc = s->ops->partner_insert(s, w->tenant, w->p, w->err);
+        break;
+    case STORE_WRITE_PATCH:
+        w->rc = s->ops->partner_patch(s, w->tenant, w->id, w->p, w->a, w->out, w->err);
+        break;
+    case STORE_WRITE_DELETE:
+        w->rc = s->ops->partner_delete(s, w->tenant, w->id, w->err);
+        break;
+    default:
+        w->rc = cmp_error_set(w->err, CMP_EINTERNAL, NULL);
+    }
+    return w->rc;
+}
+
+bool store_write_async(struct store *s, struct store_write *w)
+{
+    if (!s->ops->txn_begin || !s->location)
+        return false;
+    if (!s->committer)
+        s->committer = store__committer_acquire(s->location, s->durability);
+    if (!s->committer)
+        return false;
+    store__committer_submit(s->committer, w);
+    return true;
 }
 
 int store_partner_get(struct store *s, const char *tenant, const char *id, struct arena *a,

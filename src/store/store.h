@@ -71,6 +71,34 @@ struct store_page {
     struct store_cursor last; /* the position of the last item (valid when n > 0) */
 };
 
+/* What an acknowledged write survives (`cmpd serve --durability`). */
+enum store_durability {
+    STORE_DURABLE_DISK,    /* on disk (fsync) before it is acknowledged: survives power loss */
+    STORE_DURABLE_PROCESS, /* survives a crash of cmpd, not of the machine */
+};
+
+enum store_write_kind { STORE_WRITE_INSERT, STORE_WRITE_PATCH, STORE_WRITE_DELETE };
+
+/*
+ * One partner write.  store_write() runs it at once in its own transaction; store_write_async()
+ * queues it for the group committer (store/commit.c), which runs the writes of many callers in one
+ * transaction and one commit.  Either way `rc` is 0 only once the write is committed.
+ */
+struct store_write {
+    enum store_write_kind kind;
+    const char *tenant;
+    const char *id;                /* patch and delete: the partner's key */
+    const struct graph_partner *p; /* insert: the new row (id assigned); patch: the patch */
+    struct arena *a;               /* patch: where the strings of *out go */
+    struct graph_partner *out;     /* patch: the merged row */
+    struct cmp_error *err;
+    int rc; /* the result: 0 (committed) or a CMP_E* code with `err` filled */
+    /* store_write_async: called once, on the committer's thread, after `rc` is set. */
+    void (*done)(struct store_write *w);
+    void *data;               /* the caller's */
+    struct store_write *next; /* the committer's queue */
+};
+
 struct store_ops {
     const char *name; /* "sqlite", "postgres" */
     int (*open)(const char *location, struct store **out, struct cmp_error *err);
@@ -99,6 +127,14 @@ struct store_ops {
                          struct cmp_error *err);
     int (*throttle_take)(struct store *s, const struct store_throttle_key *keys, size_t n,
                          int window_s, int *retry_after, struct cmp_error *err);
+    /* Durability of this connection's commits; NULL: always on disk (PostgreSQL). */
+    int (*set_durability)(struct store *s, enum store_durability d, struct cmp_error *err);
+    /* Group commit: an explicit write transaction and the writes run inside it (no commit of
+     * their own).  NULL: the backend runs every write on its own (store_write_async declines). */
+    int (*txn_begin)(struct store *s, struct cmp_error *err);
+    int (*txn_end)(struct store *s, bool commit, struct cmp_error *err);
+    bool (*txn_open)(struct store *s); /* false once the backend ended it on its own */
+    int (*write_in_txn)(struct store *s, struct store_write *w);
 };
 
 /*
@@ -179,5 +215,24 @@ int store_secret_ensure(struct store *s, const char *name, const void *candidate
  */
 int store_throttle_take(struct store *s, const struct store_throttle_key *keys, size_t n,
                         int window_s, int *retry_after, struct cmp_error *err);
+
+/*
+ * What this connection's writes survive once acknowledged (and, for store_write_async, the group
+ * committer's: the first connection to queue a write to a database sets it).  A new connection is
+ * STORE_DURABLE_DISK.  PostgreSQL commits are always on disk (synchronous_commit is kept on).
+ */
+int store_set_durability(struct store *s, enum store_durability d, struct cmp_error *err);
+
+/* Run `w` now, in its own transaction; returns w->rc. */
+int store_write(struct store *s, struct store_write *w);
+
+/*
+ * Queue `w` for the group committer of this connection's database: true when queued (w->done
+ * will be called once, on another thread, after the commit or the failure); false when the
+ * backend has no group commit or the committer cannot start - nothing was done, call store_write.
+ * Every write queued by the connections of one process to one database shares the committer;
+ * the writes queued while it commits go together into its next transaction.
+ */
+bool store_write_async(struct store *s, struct store_write *w);
 
 #endif

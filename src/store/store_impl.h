@@ -10,9 +10,26 @@
 
 #include "store/store.h"
 
+struct store__committer;
+
 struct store {
     const struct store_ops *ops; /* the backend; always the first member */
+    /* Set by store.c (the backend leaves them zero): */
+    char *location;                     /* as given to store_open, for the group committer */
+    enum store_durability durability;   /* the last store_set_durability() */
+    struct store__committer *committer; /* acquired by the first store_write_async() */
 };
+
+/*
+ * The group committer of one database (store/commit.c): a thread with its own connection that
+ * runs queued writes in batches, one transaction and one commit per batch.  Shared by every
+ * connection of the process to the same location; reference-counted.
+ */
+struct store__committer *store__committer_acquire(const char *location, enum store_durability d);
+void store__committer_release(struct store__committer *c);
+void store__committer_submit(struct store__committer *c, struct store_write *w);
+/* Transactions begun and writes run by the committer of `s` so far (0s without one); for tests. */
+void store__committer_stats(const struct store *s, uint64_t *transactions, uint64_t *writes);
 
 /*
  * Not-found messages: the same text for an unknown id and for another tenant's row.  The id is

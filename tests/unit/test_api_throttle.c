@@ -54,7 +54,7 @@ static int fake_take(struct store *s, const struct store_throttle_key *keys, siz
 }
 
 static const struct store_ops fake_ops = {.name = "fake", .throttle_take = fake_take};
-static struct store fake_store = {&fake_ops};
+static struct store fake_store = {.ops = &fake_ops};
 
 static int setup(void **state)
 {

@@ -415,7 +415,46 @@ static void test_jwt_extracts_app_principal(void **state)
     assert_string_equal(p.roles[1], "R2");
     assert_int_equal(p.scope_count, 0);
     assert_int_equal(p.expires, 1750003600);
+    assert_int_equal(p.not_before, 1749999000);
     arena_free(a);
+}
+
+/* Without `nbf` the principal's not_before is 0, and the token is valid from the epoch on. */
+static void test_jwt_not_before_defaults_to_zero(void **state)
+{
+    struct arena *a = arena_new(0);
+    struct auth_principal p;
+    struct cmp_error err = {0};
+    const char *auth = bearer(a, HDR, CLAIMS(AUD "," ISS ",\"exp\":1750003600," TENANT), SIGN_JWKS);
+
+    (void)state;
+    assert_int_equal(verify(a, auth, &p, NULL), 0);
+    assert_int_equal(p.not_before, 0);
+    assert_int_equal(p.expires, 1750003600);
+    assert_int_equal(auth_jwt_verify(fx.keys, NULL, auth, strlen(auth), 0, a, &p, NULL), 0);
+    assert_int_equal(
+        auth_jwt_verify(fx.keys, NULL, auth, strlen(auth), -AUTH_CLOCK_SKEW - 1, a, &p, &err),
+        CMP_EUNAUTHENTICATED);
+    assert_string_equal(err.msg, MSG_LIFETIME);
+    arena_free(a);
+}
+
+/* The lifetime check on its own (what the token cache re-runs on a hit): the skew on both ends. */
+static void test_jwt_check_lifetime_window(void **state)
+{
+    struct cmp_error err = {0};
+
+    (void)state;
+    assert_int_equal(auth__jwt_check_lifetime(NOW, NOW, NOW, NULL), 0);
+    assert_int_equal(auth__jwt_check_lifetime(NOW, NOW, NOW + AUTH_CLOCK_SKEW - 1, NULL), 0);
+    assert_int_equal(auth__jwt_check_lifetime(NOW, NOW, NOW - AUTH_CLOCK_SKEW, NULL), 0);
+    assert_int_equal(auth__jwt_check_lifetime(NOW, NOW, NOW + AUTH_CLOCK_SKEW, &err),
+                     CMP_EUNAUTHENTICATED);
+    assert_string_equal(err.msg, MSG_LIFETIME);
+    cmp_error_clear(&err);
+    assert_int_equal(auth__jwt_check_lifetime(NOW, NOW, NOW - AUTH_CLOCK_SKEW - 1, &err),
+                     CMP_EUNAUTHENTICATED);
+    assert_string_equal(err.msg, MSG_LIFETIME);
 }
 
 static void test_jwt_extracts_delegated_principal(void **state)
@@ -781,6 +820,8 @@ int main(void)
         cmocka_unit_test(test_jwt_refuses_oversized_token),
         cmocka_unit_test(test_jwt_accepts_scheme_in_any_case),
         cmocka_unit_test(test_jwt_extracts_app_principal),
+        cmocka_unit_test(test_jwt_not_before_defaults_to_zero),
+        cmocka_unit_test(test_jwt_check_lifetime_window),
         cmocka_unit_test(test_jwt_extracts_delegated_principal),
         cmocka_unit_test(test_jwt_tells_app_only_from_delegated),
         cmocka_unit_test(test_jwt_detects_personal_accounts),

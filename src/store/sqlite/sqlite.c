@@ -3,7 +3,9 @@
  *
  * One `struct store` is one SQLite connection, used by one thread at a time (opened with
  * SQLITE_OPEN_NOMUTEX; every server thread opens its own).  The database runs in WAL mode with
- * synchronous=NORMAL: a committed write survives a crash of the process, not of the machine.
+ * synchronous=FULL: a committed write is on disk and survives power loss (NORMAL with
+ * STORE_DURABLE_PROCESS: it survives a crash of the process, not of the machine).  The group
+ * committer (store/commit.c) runs batches of partner writes through the txn_* operations.
  * The statements of this file are prepared once when the connection opens and reused with bound
  * parameters; the partner statements are built from the model table (sqlite_row.c).  Listing and
  * counting, whose SQL depends on the query, are in sqlite_list.c.  Rows of another tenant are
@@ -190,7 +192,7 @@ static void sq_close(struct store *base)
     free(s);
 }
 
-/* WAL, synchronous=NORMAL, foreign keys; warn if the file system refuses WAL. */
+/* WAL, synchronous=FULL, foreign keys; warn if the file system refuses WAL. */
 static int configure(struct sqlite_store *s, struct cmp_error *err)
 {
     sqlite3_stmt *st = NULL;
@@ -210,7 +212,8 @@ static int configure(struct sqlite_store *s, struct cmp_error *err)
     sqlite3_finalize(st);
     if (rc != SQLITE_OK)
         return store__sqlite_error(s->db, rc, "set journal_mode", err);
-    rc = sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", NULL, NULL,
+    /* FULL until store_set_durability says otherwise: a commit is on disk when it returns. */
+    rc = sqlite3_exec(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
                       NULL);
     if (rc != SQLITE_OK)
         return store__sqlite_error(s->db, rc, "set pragmas", err);
@@ -473,6 +476,20 @@ static int write_one(struct sqlite_store *s, const char *tenant, const char *id,
     return rc;
 }
 
+/* Read, merge and write, inside a write transaction already open. */
+static int patch_in_txn(struct sqlite_store *s, const char *tenant, const char *id,
+                        const struct graph_partner *patch, struct arena *a,
+                        struct graph_partner *out, struct cmp_error *err)
+{
+    int rc = read_one(s, tenant, id, a, out, err);
+
+    if (!rc) {
+        graph_partner_merge(out, patch);
+        rc = write_one(s, tenant, id, out, err);
+    }
+    return rc;
+}
+
 /*
  * Read, merge and write under one write lock, so concurrent patches of one partner each see the
  * other's result.  *out borrows the strings and collections of `patch` that it took over.
@@ -486,11 +503,7 @@ static int sq_partner_patch(struct store *base, const char *tenant, const char *
 
     if (rc)
         return rc;
-    rc = read_one(s, tenant, id, a, out, err);
-    if (!rc) {
-        graph_partner_merge(out, patch);
-        rc = write_one(s, tenant, id, out, err);
-    }
+    rc = patch_in_txn(s, tenant, id, patch, a, out, err);
     if (!rc)
         rc = exec_stmt(s, ST_COMMIT, "commit patch", err);
     if (rc)
@@ -591,6 +604,54 @@ static int sq_throttle_take(struct store *base, const struct store_throttle_key 
     return rc ? cmp_error_set(err, rc, NULL) : 0;
 }
 
+/* ---- durability and group commit (store/commit.c) ---- */
+
+static int sq_set_durability(struct store *base, enum store_durability d, struct cmp_error *err)
+{
+    struct sqlite_store *s = from(base);
+    /* In WAL mode FULL syncs the log at every commit; NORMAL only at checkpoints. */
+    const char *sql =
+        d == STORE_DURABLE_PROCESS ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL";
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? 0 : store__sqlite_error(s->db, rc, "set synchronous", err);
+}
+
+static int sq_txn_begin(struct store *base, struct cmp_error *err)
+{
+    return exec_stmt(from(base), ST_BEGIN, "begin batch", err);
+}
+
+static int sq_txn_end(struct store *base, bool commit, struct cmp_error *err)
+{
+    struct sqlite_store *s = from(base);
+
+    if (commit)
+        return exec_stmt(s, ST_COMMIT, "commit batch", err);
+    rollback(s);
+    return 0;
+}
+
+static bool sq_txn_open(struct store *base)
+{
+    return !sqlite3_get_autocommit(from(base)->db);
+}
+
+static int sq_write_in_txn(struct store *base, struct store_write *w)
+{
+    struct sqlite_store *s = from(base);
+
+    switch (w->kind) {
+    case STORE_WRITE_INSERT:
+        return sq_partner_insert(base, w->tenant, w->p, w->err);
+    case STORE_WRITE_PATCH:
+        return patch_in_txn(s, w->tenant, w->id, w->p, w->a, w->out, w->err);
+    case STORE_WRITE_DELETE:
+        return sq_partner_delete(base, w->tenant, w->id, w->err);
+    }
+    return cmp_error_set(w->err, CMP_EINTERNAL, NULL);
+}
+
 const struct store_ops store__sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -606,4 +667,9 @@ const struct store_ops store__sqlite_ops = {
     .partner_count = store__sqlite_partner_count,
     .secret_ensure = sq_secret_ensure,
     .throttle_take = sq_throttle_take,
+    .set_durability = sq_set_durability,
+    .txn_begin = sq_txn_begin,
+    .txn_end = sq_txn_end,
+    .txn_open = sq_txn_open,
+    .write_in_txn = sq_write_in_txn,
 };

@@ -1,0 +1,251 @@
+/*
+ * store/commit.c - group commit: the partner writes of many requests share one transaction and
+ * one commit (one fsync with the default durability).
+ *
+ * One committer per database location per process: a thread with its own connection (opened with
+ * store_open, so it is an ordinary connection of the backend) and a queue.  The thread takes
+ * everything queued, runs it inside one write transaction through the backend's write_in_txn,
+ * commits, and only then sets each write's result and calls its `done`.  While it commits, new
+ * writes queue up and go together into the next transaction: the busier the server, the larger
+ * the batches, and a lone write waits for no one.
+ *
+ * A write that fails (not found, a constraint) fails alone: SQLite undoes only the failing
+ * statement.  When the backend ends the transaction itself (I/O error, disk full) or the commit
+ * fails, every write of the transaction not yet failed gets that error: nothing is acknowledged
+ * that was not committed.  The writes after it start a new transaction.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "store/store_impl.h"
+
+/* At most this many writes per transaction: a bound on one commit's latency. */
+#define COMMIT_MAX_BATCH 512
+
+struct store__committer {
+    struct store__committer *next; /* the registry */
+    char *location;
+    unsigned refs; /* under registry_lock */
+    struct store *conn;
+    pthread_t thread;
+    pthread_mutex_t lock; /* the queue and `stopping` */
+    pthread_cond_t more;
+    struct store_write *head;
+    struct store_write **tail;
+    bool stopping;
+    uint64_t transactions; /* begun, under `lock` (tests) */
+    uint64_t writes;       /* run */
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct store__committer *registry;
+
+/* Fail every write of `first`..`end` (exclusive) that has not failed yet with `rc`/`why`. */
+static void fail_open(struct store_write *first, struct store_write *end, int rc,
+                      const struct cmp_error *why)
+{
+    struct store_write *w;
+
+    for (w = first; w != end; w = w->next) {
+        if (w->rc)
+            continue;
+        w->rc = cmp_error_set(w->err, rc, "%s", why->msg);
+        if (w->err)
+            w->err->retry_after = why->retry_after;
+    }
+}
+
+/*
+ * Run the writes of `batch` in as few transactions as the backend allows.  Every write's rc is
+ * set on return; none is acknowledged (done) here.
+ */
+static void run_batch(struct store__committer *c, struct store_write *batch)
+{
+    struct store *s = c->conn;
+    struct store_write *first = batch; /* the first write of the open transaction */
+    struct store_write *w = batch;
+    struct cmp_error err;
+    int rc;
+
+    while (first) {
+        memset(&err, 0, sizeof err);
+        rc = s->ops->txn_begin(s, &err);
+        pthread_mutex_lock(&c->lock);
+        c->transactions++;
+        pthread_mutex_unlock(&c->lock);
+        if (rc) {
+            fail_open(first, NULL, rc, &err);
+            return;
+        }
+        for (w = first; w; w = w->next) {
+            w->rc = s->ops->write_in_txn(s, w);
+            pthread_mutex_lock(&c->lock);
+            c->writes++;
+            pthread_mutex_unlock(&c->lock);
+            if (w->rc && !s->ops->txn_open(s))
+                break; /* the backend undid the whole transaction */
+        }
+        if (w) {
+            /* Everything before w was undone with it; w has its own error. */
+            struct cmp_error lost = {0};
+            cmp_error_set(&lost, w->rc == CMP_EUNAVAILABLE ? CMP_EUNAVAILABLE : CMP_ESTORE, NULL);
+            lost.retry_after = w->err ? w->err->retry_after : 0;
+            fail_open(first, w, lost.code, &lost);
+            first = w->next;
+            continue;
+        }
+        memset(&err, 0, sizeof err);
+        rc = s->ops->txn_end(s, true, &err);
+        if (rc) {
+            if (s->ops->txn_open(s))
+                s->ops->txn_end(s, false, NULL);
+            fail_open(first, NULL, rc, &err);
+        }
+        return;
+    }
+}
+
+static void *committer_main(void *arg)
+{
+    struct store__committer *c = arg;
+    struct store_write *batch;
+    struct store_write *w;
+    struct store_write *next;
+    struct store_write **cut;
+    size_t n;
+
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        while (!c->head && !c->stopping)
+            pthread_cond_wait(&c->more, &c->lock);
+        if (!c->head) {
+            pthread_mutex_unlock(&c->lock);
+            return NULL;
+        }
+        /* Take up to COMMIT_MAX_BATCH writes, in the order they came. */
+        batch = c->head;
+        for (cut = &c->head, n = 0; *cut && n < COMMIT_MAX_BATCH; n++)
+            cut = &(*cut)->next;
+        c->head = *cut;
+        *cut = NULL;
+        if (!c->head)
+            c->tail = &c->head;
+        pthread_mutex_unlock(&c->lock);
+
+        run_batch(c, batch);
+        for (w = batch; w; w = next) {
+            next = w->next; /* done() may free w */
+            w->next = NULL;
+            w->done(w);
+        }
+    }
+}
+
+static void destroy(struct store__committer *c)
+{
+    store_close(c->conn);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->more);
+    free(c->location);
+    free(c);
+}
+
+static struct store__committer *create(const char *location, enum store_durability d)
+{
+    struct store__committer *c = calloc(1, sizeof *c);
+    struct cmp_error err = {0};
+
+    if (!c)
+        return NULL;
+    c->location = strdup(location);
+    c->tail = &c->head;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->more, NULL);
+    if (!c->location || store_open(location, &c->conn, &err) ||
+        store_set_durability(c->conn, d, &err)) {
+        log_error("store: cannot start the group committer: %s",
+                  err.msg[0] ? err.msg : "out of memory");
+        destroy(c);
+        return NULL;
+    }
+    if (pthread_create(&c->thread, NULL, committer_main, c)) {
+        log_error("store: cannot start the group committer thread");
+        destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+struct store__committer *store__committer_acquire(const char *location, enum store_durability d)
+{
+    struct store__committer *c;
+
+    pthread_mutex_lock(&registry_lock);
+    for (c = registry; c; c = c->next)
+        if (strcmp(c->location, location) == 0)
+            break;
+    if (!c) {
+        c = create(location, d);
+        if (c) {
+            c->next = registry;
+            registry = c;
+        }
+    }
+    if (c)
+        c->refs++;
+    pthread_mutex_unlock(&registry_lock);
+    return c;
+}
+
+void store__committer_release(struct store__committer *c)
+{
+    struct store__committer **p;
+
+    if (!c)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    if (--c->refs > 0) {
+        pthread_mutex_unlock(&registry_lock);
+        return;
+    }
+    for (p = &registry; *p != c; p = &(*p)->next)
+        ;
+    *p = c->next;
+    pthread_mutex_unlock(&registry_lock);
+    /* The thread finishes what is queued, then ends. */
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_signal(&c->more);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    destroy(c);
+}
+
+void store__committer_submit(struct store__committer *c, struct store_write *w)
+{
+    w->next = NULL;
+    w->rc = 0;
+    pthread_mutex_lock(&c->lock);
+    *c->tail = w;
+    c->tail = &w->next;
+    pthread_cond_signal(&c->more);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void store__committer_stats(const struct store *s, uint64_t *transactions, uint64_t *writes)
+{
+    struct store__committer *c = s->committer;
+
+    *transactions = 0;
+    *writes = 0;
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    *transactions = c->transactions;
+    *writes = c->writes;
+    pthread_mutex_unlock(&c->lock);
+}

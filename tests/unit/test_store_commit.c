@@ -1,0 +1,341 @@
+/*
+ * tests/unit/test_store_commit.c - group commit (store/commit.c) and durability on a real SQLite
+ * database: writes queued from many threads share transactions, every one is answered once and
+ * only after its commit, a failing write fails alone, a release drains the queue, and the
+ * durability setting reaches SQLite's synchronous pragma.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/uuid.h"
+#include "graph/model.h"
+#include "store/sqlite/sqlite_impl.h"
+#include "store/store.h"
+
+#include <cmocka.h>
+
+#define TENANT "0b1e1d0e-0000-4000-8000-0000000000c1"
+#define THREADS 8
+#define PER_THREAD 200
+
+struct fixture {
+    char dir[64];
+    struct store *store;
+    struct arena *arena;
+    struct cmp_error err;
+};
+
+/* A write waited for by its submitter. */
+struct waited {
+    struct store_write w;
+    struct cmp_error err;
+    struct graph_partner p;
+    struct graph_partner out;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int calls;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/cmpd-commit-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(store_open(f->dir, &f->store, &f->err), 0);
+    f->arena = arena_new(0);
+    assert_non_null(f->arena);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+
+    store_close(f->store);
+    arena_free(f->arena);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void on_done(struct store_write *w)
+{
+    struct waited *x = w->data;
+
+    pthread_mutex_lock(&x->lock);
+    x->calls++;
+    pthread_cond_signal(&x->cond);
+    pthread_mutex_unlock(&x->lock);
+}
+
+static void prepare(struct waited *x, enum store_write_kind kind, const char *id)
+{
+    memset(x, 0, sizeof *x);
+    pthread_mutex_init(&x->lock, NULL);
+    pthread_cond_init(&x->cond, NULL);
+    graph_partner_defaults(&x->p);
+    x->p.display_name = "grouped";
+    if (id)
+        snprintf(x->p.id, sizeof x->p.id, "%s", id);
+    else
+        assert_int_equal(uuid_v4(x->p.id), 0);
+    x->w.kind = kind;
+    x->w.tenant = TENANT;
+    x->w.id = x->p.id;
+    x->w.p = &x->p;
+    x->w.out = &x->out;
+    x->w.err = &x->err;
+    x->w.done = on_done;
+    x->w.data = x;
+}
+
+static void wait_done(struct waited *x)
+{
+    pthread_mutex_lock(&x->lock);
+    while (!x->calls)
+        pthread_cond_wait(&x->cond, &x->lock);
+    pthread_mutex_unlock(&x->lock);
+}
+
+static void finish(struct waited *x)
+{
+    pthread_mutex_destroy(&x->lock);
+    pthread_cond_destroy(&x->cond);
+}
+
+struct worker {
+    struct fixture *f;
+    struct store *conn;
+    struct waited *writes; /* PER_THREAD */
+    struct arena *arena;
+};
+
+/* One server thread: its own connection, PER_THREAD writes queued without waiting in between. */
+static void *submit_many(void *arg)
+{
+    struct worker *wk = arg;
+    struct cmp_error err = {0};
+    int i;
+
+    assert_int_equal(store_open(wk->f->dir, &wk->conn, &err), 0);
+    for (i = 0; i < PER_THREAD; i++) {
+        prepare(&wk->writes[i], STORE_WRITE_INSERT, NULL);
+        wk->writes[i].w.a = wk->arena;
+        assert_true(store_write_async(wk->conn, &wk->writes[i].w));
+    }
+    for (i = 0; i < PER_THREAD; i++)
+        wait_done(&wk->writes[i]);
+    return NULL;
+}
+
+static void test_commit_groups_the_writes_of_many_threads(void **state)
+{
+    struct fixture *f = *state;
+    struct worker wk[THREADS];
+    pthread_t t[THREADS];
+    uint64_t transactions = 0;
+    uint64_t writes = 0;
+    uint64_t tx;
+    uint64_t wr;
+    int64_t n = 0;
+    int i;
+    int j;
+
+    for (i = 0; i < THREADS; i++) {
+        wk[i].f = f;
+        wk[i].writes = calloc(PER_THREAD, sizeof *wk[i].writes);
+        wk[i].arena = arena_new(0);
+        assert_non_null(wk[i].writes);
+        assert_int_equal(pthread_create(&t[i], NULL, submit_many, &wk[i]), 0);
+    }
+    for (i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (i = 0; i < THREADS; i++) {
+        for (j = 0; j < PER_THREAD; j++) {
+            assert_int_equal(wk[i].writes[j].calls, 1); /* answered exactly once */
+            assert_int_equal(wk[i].writes[j].w.rc, 0);
+            finish(&wk[i].writes[j]);
+        }
+        store__committer_stats(wk[i].conn, &tx, &wr);
+        transactions = tx;
+        writes = wr;
+    }
+    /* Every row is there, read through another connection. */
+    assert_int_equal(store_partner_count(f->store, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, THREADS * PER_THREAD);
+    /* One committer for all the connections, and far fewer transactions than writes. */
+    assert_int_equal(writes, THREADS * PER_THREAD);
+    assert_true(transactions < writes / 4);
+    for (i = 0; i < THREADS; i++) {
+        store_close(wk[i].conn);
+        arena_free(wk[i].arena);
+        free(wk[i].writes);
+    }
+}
+
+static void test_commit_failing_write_fails_alone(void **state)
+{
+    struct fixture *f = *state;
+    struct waited ok1;
+    struct waited missing;
+    struct waited ok2;
+    struct waited dup;
+    struct graph_partner got;
+
+    prepare(&ok1, STORE_WRITE_INSERT, NULL);
+    prepare(&missing, STORE_WRITE_PATCH, "5d1e7a8e-0000-4000-8000-00000000dead");
+    prepare(&ok2, STORE_WRITE_INSERT, NULL);
+    prepare(&dup, STORE_WRITE_INSERT, ok1.p.id); /* the same key again: a constraint error */
+    missing.w.a = f->arena;
+    assert_true(store_write_async(f->store, &ok1.w));
+    assert_true(store_write_async(f->store, &missing.w));
+    assert_true(store_write_async(f->store, &ok2.w));
+    assert_true(store_write_async(f->store, &dup.w));
+    wait_done(&ok1);
+    wait_done(&missing);
+    wait_done(&ok2);
+    wait_done(&dup);
+    assert_int_equal(ok1.w.rc, 0);
+    assert_int_equal(missing.w.rc, CMP_ENOTFOUND);
+    assert_int_equal(missing.err.code, CMP_ENOTFOUND);
+    assert_int_equal(ok2.w.rc, 0);
+    assert_int_equal(dup.w.rc, CMP_ESTORE);
+    assert_int_equal(store_partner_get(f->store, TENANT, ok1.p.id, f->arena, &got, &f->err), 0);
+    assert_int_equal(store_partner_get(f->store, TENANT, ok2.p.id, f->arena, &got, &f->err), 0);
+    finish(&ok1);
+    finish(&missing);
+    finish(&ok2);
+    finish(&dup);
+}
+
+static void test_commit_patch_and_delete_queued(void **state)
+{
+    struct fixture *f = *state;
+    struct waited ins;
+    struct waited patch;
+    struct waited del;
+    struct graph_partner got;
+
+    prepare(&ins, STORE_WRITE_INSERT, NULL);
+    prepare(&patch, STORE_WRITE_PATCH, ins.p.id);
+    prepare(&del, STORE_WRITE_DELETE, ins.p.id);
+    memset(&patch.p, 0, sizeof patch.p);
+    snprintf(patch.p.id, sizeof patch.p.id, "%s", ins.p.id);
+    patch.p.display_name = "renamed";
+    patch.p.present = GRAPH_PROP_BIT(GRAPH_P_DISPLAY_NAME);
+    patch.w.a = f->arena;
+    assert_true(store_write_async(f->store, &ins.w));
+    assert_true(store_write_async(f->store, &patch.w));
+    wait_done(&ins);
+    wait_done(&patch);
+    assert_int_equal(ins.w.rc, 0);
+    assert_int_equal(patch.w.rc, 0);
+    assert_string_equal(patch.out.display_name, "renamed"); /* the merged row comes back */
+    assert_int_equal(store_partner_get(f->store, TENANT, ins.p.id, f->arena, &got, &f->err), 0);
+    assert_string_equal(got.display_name, "renamed");
+    assert_true(store_write_async(f->store, &del.w));
+    wait_done(&del);
+    assert_int_equal(del.w.rc, 0);
+    assert_int_equal(store_partner_get(f->store, TENANT, ins.p.id, f->arena, &got, &f->err),
+                     CMP_ENOTFOUND);
+    finish(&ins);
+    finish(&patch);
+    finish(&del);
+}
+
+/* The last connection to release the committer waits for what is queued: nothing is dropped. */
+static void test_commit_close_drains_the_queue(void **state)
+{
+    struct fixture *f = *state;
+    struct store *conn;
+    struct waited x[64];
+    int64_t n = 0;
+    size_t i;
+
+    assert_int_equal(store_open(f->dir, &conn, &f->err), 0);
+    for (i = 0; i < 64; i++) {
+        prepare(&x[i], STORE_WRITE_INSERT, NULL);
+        assert_true(store_write_async(conn, &x[i].w));
+    }
+    store_close(conn); /* the only user of the committer */
+    for (i = 0; i < 64; i++) {
+        assert_int_equal(x[i].calls, 1);
+        assert_int_equal(x[i].w.rc, 0);
+        finish(&x[i]);
+    }
+    assert_int_equal(store_partner_count(f->store, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, 64);
+}
+
+static int synchronous_of(struct store *s)
+{
+    sqlite3_stmt *st;
+    int v;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(((struct sqlite_store *)s)->db, "PRAGMA synchronous", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* FULL (2) by default: a commit returns once the log is synced; NORMAL (1) with `process`. */
+static void test_durability_sets_synchronous(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(synchronous_of(f->store), 2);
+    assert_int_equal(store_set_durability(f->store, STORE_DURABLE_PROCESS, &f->err), 0);
+    assert_int_equal(synchronous_of(f->store), 1);
+    assert_int_equal(store_set_durability(f->store, STORE_DURABLE_DISK, &f->err), 0);
+    assert_int_equal(synchronous_of(f->store), 2);
+}
+
+/* store_write runs at once, in its own transaction, with the same results. */
+static void test_store_write_runs_now(void **state)
+{
+    struct fixture *f = *state;
+    struct waited ins;
+    struct graph_partner got;
+    uint64_t tx;
+    uint64_t wr;
+
+    prepare(&ins, STORE_WRITE_INSERT, NULL);
+    ins.w.done = NULL;
+    assert_int_equal(store_write(f->store, &ins.w), 0);
+    assert_int_equal(store_partner_get(f->store, TENANT, ins.p.id, f->arena, &got, &f->err), 0);
+    store__committer_stats(f->store, &tx, &wr);
+    assert_int_equal(wr, 0); /* no committer was involved */
+    finish(&ins);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_commit_groups_the_writes_of_many_threads, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_commit_failing_write_fails_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_patch_and_delete_queued, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_close_drains_the_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durability_sets_synchronous, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_write_runs_now, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
