@@ -411,6 +411,7 @@ int cmd_serve(int argc, char **argv)
     struct http_server *srv = NULL;
     struct cmp_error err = {0};
     struct arena *a = arena_new(0); /* option values read from the environment or a file */
+    const char *durability;
     sigset_t set;
     size_t i;
     int sig = 0;
@@ -439,10 +440,11 @@ int cmd_serve(int argc, char **argv)
     }
     for (i = 0; i < o.listen_count; i++)
         log_info("listening on %s", o.listen[i]);
+    durability = o.durability == STORE_DURABLE_PROCESS ? "process" : "disk";
     if (o.store)
-        log_info("ready (store %s, keys in the store)", st.backend);
+        log_info("ready (store %s, keys in the store, durability %s)", st.backend, durability);
     else
-        log_info("ready (data %s, store %s)", o.data, st.backend);
+        log_info("ready (data %s, store %s, durability %s)", o.data, st.backend, durability);
     while (sigwait(&set, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
         ;
     log_info("stopping on signal %d", sig);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, newTenant, startServer, test } from './lib/harness.mjs';
+import { after, before, describe, newTenant, runCli, startServer, test } from './lib/harness.mjs';
 import {
   ADMIN_ROLES,
   applyValues,
@@ -232,5 +232,51 @@ describe('kill -9 right after the acknowledgement', () => {
 
   test('final clean stop exits 0', async () => {
     await srv.close();
+  });
+});
+
+// Issue 6: a write is acknowledged once on disk (fsync, group commit) unless the operator opts out.
+describe('--durability', () => {
+  test('the default is disk: the server says so when ready', async () => {
+    const s = await startServer();
+    try {
+      assert.match(s.log, /ready \(.*durability disk\)/);
+    } finally {
+      await s.destroy();
+    }
+  });
+
+  test('--durability process: acknowledged creates and patches survive kill -9 as well', async () => {
+    let s = await startServer({ args: ['--durability', 'process'] });
+    try {
+      assert.match(s.log, /ready \(.*durability process\)/);
+      const t = await s.token({ tenant: newTenant(), roles: ADMIN_ROLES });
+      const made = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => s.request('POST', col('v1.0'), { token: t, body: { displayName: `process ${i}` } })),
+      );
+      for (const r of made) assertStatus(r, 201);
+      const p = await s.request('PATCH', item('v1.0', made[0].json.id), { token: t, body: { displayName: 'patched' } });
+      assertStatus(p, 204);
+      await s.kill9();
+      s = await s.restart();
+      for (const r of made) {
+        const g = await s.request('GET', item('v1.0', r.json.id), { token: t });
+        assertStatus(g, 200);
+        assert.equal(g.json.displayName, r === made[0] ? 'patched' : r.json.displayName);
+      }
+    } finally {
+      await s.destroy();
+    }
+  });
+
+  test('an unknown --durability is refused before anything starts', async () => {
+    const r = await runCli(['serve', '--durability', 'sometimes', '--listen', 'http://127.0.0.1:1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /durability.*disk or process, not 'sometimes'/);
+  });
+
+  test('--help documents it', async () => {
+    const r = await runCli(['serve', '--help']);
+    assert.match(r.stdout + r.stderr, /--durability MODE[\s\S]*fsync/);
   });
 });
