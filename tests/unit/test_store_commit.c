@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -325,6 +326,51 @@ static void test_store_write_runs_now(void **state)
     finish(&ins);
 }
 
+/* The log is checkpointed by the checkpoint thread (not inside a commit) once it grows. */
+static void test_checkpoints_run_on_their_own_thread(void **state)
+{
+    struct fixture *f = *state;
+    struct sqlite_store *ss = (struct sqlite_store *)f->store;
+    static struct waited x[3000];
+    char *big = malloc(2048);
+    int64_t n = 0;
+    size_t i;
+    int tries;
+    char path[128];
+    struct stat sb;
+
+    assert_non_null(big);
+    memset(big, 'x', 2047);
+    big[2047] = '\0';
+    assert_non_null(ss->checkpointer);
+    assert_int_equal(store__checkpointer_runs(ss->checkpointer), 0);
+    for (i = 0; i < 3000; i++) {
+        prepare(&x[i], STORE_WRITE_INSERT, NULL);
+        x[i].p.display_name = big;
+        assert_true(store_write_async(f->store, &x[i].w));
+    }
+    for (i = 0; i < 3000; i++) {
+        wait_done(&x[i]);
+        assert_int_equal(x[i].w.rc, 0);
+        finish(&x[i]);
+    }
+    for (tries = 0; tries < 200 && store__checkpointer_runs(ss->checkpointer) == 0; tries++)
+        usleep(10000);
+    assert_true(store__checkpointer_runs(ss->checkpointer) > 0);
+    /* The pages reached the database file: ~6 MB of rows, far more than its empty size. */
+    snprintf(path, sizeof path, "%s/cmpd.db", f->dir);
+    for (tries = 0; tries < 200; tries++) {
+        assert_int_equal(stat(path, &sb), 0);
+        if (sb.st_size > 4 * 1024 * 1024)
+            break;
+        usleep(10000);
+    }
+    assert_true(sb.st_size > 4 * 1024 * 1024);
+    assert_int_equal(store_partner_count(f->store, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, 3000);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +381,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_close_drains_the_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durability_sets_synchronous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_write_runs_now, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints_run_on_their_own_thread, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,6 +189,7 @@ static void sq_close(struct store *base)
         log_error("sqlite: close: %s", sqlite3_errmsg(s->db));
     buf_fini(&s->json);
     store__window_release(s->window);
+    store__checkpointer_release(s->checkpointer); /* after the close: its hook is gone */
     free(s);
 }
 
@@ -238,14 +239,20 @@ static int create_private(const char *path, struct cmp_error *err)
     return cmp_error_set(err, CMP_EIO, "Cannot create the database file.");
 }
 
-/* The throttle counters of this database file: one window per file (by its real path). */
-static int acquire_window(struct sqlite_store *s, const char *path, struct cmp_error *err)
+/*
+ * What the connections of this process to one database file share, by its real path: the
+ * throttle counters and the checkpoint thread.
+ */
+static int acquire_shared(struct sqlite_store *s, const char *path, struct cmp_error *err)
 {
     char real[PATH_MAX];
+    const char *name = realpath(path, real) ? real : path;
 
-    s->window = store__window_acquire(realpath(path, real) ? real : path);
+    s->window = store__window_acquire(name);
     if (!s->window)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
+    s->checkpointer = store__checkpointer_acquire(name);
+    store__checkpointer_attach(s->checkpointer, s->db);
     return 0;
 }
 
@@ -275,7 +282,7 @@ static int sq_open(const char *path, struct store **out, struct cmp_error *err)
     if (!rc)
         rc = prepare_all(s, err);
     if (!rc)
-        rc = acquire_window(s, path, err);
+        rc = acquire_shared(s, path, err);
     if (rc) {
         sq_close(&s->base);
         return rc;

@@ -6,6 +6,7 @@
  *   sqlite_row.c     partner rows: the column lists from the model table, binding and reading
  *   sqlite_list.c    listing and counting through store/sql.c, and the statement cache
  *   sqlite_schema.c  the versioned migrations
+ *   sqlite_checkpoint.c  WAL checkpoints on a thread of their own, off the commit path
  */
 #ifndef CMP_STORE_SQLITE_IMPL_H
 #define CMP_STORE_SQLITE_IMPL_H
@@ -23,6 +24,7 @@ struct graph_partner;
 struct sqlite3;
 struct sqlite3_stmt;
 struct store__window;
+struct store__checkpointer;
 
 /* Statements built per query shape ($filter, $orderby, cursor) kept prepared per connection. */
 #define STORE_SQLITE_CACHE_SIZE STORE_STMT_CACHE_SIZE
@@ -52,6 +54,7 @@ struct sqlite_store {
     char *list_columns; /* owned: the select list of a partner row (value columns, seq, id) */
     struct store__stmt_cache cache; /* of sqlite3_stmt handles */
     struct store__window *window;   /* acquired: the throttle counters of this database file */
+    struct store__checkpointer *checkpointer; /* acquired: the WAL checkpoints of the file */
 };
 
 /*
@@ -95,6 +98,16 @@ int store__sqlite_bind_values(struct sqlite_store *s, struct sqlite3_stmt *st, i
 /* Read a row of (value columns, seq, id) into *p (strings in `a`) and its seq into *seq. */
 int store__sqlite_read_row(struct sqlite3_stmt *st, struct arena *a, struct graph_partner *p,
                            int64_t *seq, struct cmp_error *err);
+
+/* ---- sqlite_checkpoint.c ---- */
+
+/* The checkpoint thread of database file `path` (its real path), or NULL if it cannot start. */
+struct store__checkpointer *store__checkpointer_acquire(const char *path);
+void store__checkpointer_release(struct store__checkpointer *c);
+/* Hand `db`'s checkpoints to `c` (NULL: SQLite's automatic checkpoint stays on). */
+void store__checkpointer_attach(struct store__checkpointer *c, struct sqlite3 *db);
+/* Checkpoints `c` has run (tests). */
+uint64_t store__checkpointer_runs(struct store__checkpointer *c);
 
 /* ---- sqlite_list.c ---- */
 

@@ -1,0 +1,191 @@
+/*
+ * store/sqlite/sqlite_checkpoint.c - WAL checkpoints off the commit path.
+ *
+ * SQLite's automatic checkpoint runs inside the COMMIT that pushes the log past its threshold:
+ * that commit (and, with group commit, every write queued behind it) waits while pages are copied
+ * into the database file and, with synchronous=FULL, while that file is synced.  Instead, every
+ * connection of this backend replaces it with its own WAL hook: past CHECKPOINT_PAGES the hook
+ * wakes one checkpoint thread per database file, which runs PASSIVE checkpoints on its own
+ * connection while writers and readers go on (PASSIVE never waits for them).  Such a checkpoint
+ * always lags the writer a little, and SQLite only restarts the log from its beginning once every
+ * page of it is copied; so past CHECKPOINT_INLINE_PAGES the committing connection finishes the
+ * copy itself, as SQLite would - by then the thread has copied and synced nearly everything, and
+ * the inline part is short.
+ *
+ * Shared by name (the database's real path) and reference-counted, like store/window.c.  If the
+ * thread cannot start, the connection keeps SQLite's own automatic checkpoint.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/sqlite/sqlite_impl.h"
+
+/* Log pages (of the default 4 KiB) after a commit that wake the checkpoint thread; SQLite's own
+ * automatic checkpoint uses the same threshold. */
+#define CHECKPOINT_PAGES 1000
+/* Log pages after which the committing connection checkpoints itself, so that the log restarts. */
+#define CHECKPOINT_INLINE_PAGES 4000
+
+struct store__checkpointer {
+    struct store__checkpointer *next; /* the registry */
+    char *path;
+    unsigned refs; /* under registry_lock */
+    sqlite3 *db;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool wanted; /* a checkpoint was asked for since the last one began */
+    bool stopping;
+    uint64_t runs; /* checkpoints run (tests) */
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct store__checkpointer *registry;
+
+static void *checkpoint_main(void *arg)
+{
+    struct store__checkpointer *c = arg;
+    int frames;
+    int copied;
+    int rc;
+
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->wanted && !c->stopping)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (c->stopping)
+            break;
+        c->wanted = false;
+        pthread_mutex_unlock(&c->lock);
+        rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+            log_warn("sqlite: checkpoint: %s (code %d)", sqlite3_errmsg(c->db), rc);
+        pthread_mutex_lock(&c->lock);
+        c->runs++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static void destroy(struct store__checkpointer *c)
+{
+    if (c->db)
+        sqlite3_close_v2(c->db);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->wake);
+    free(c->path);
+    free(c);
+}
+
+static struct store__checkpointer *create(const char *path)
+{
+    struct store__checkpointer *c = calloc(1, sizeof *c);
+
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    c->path = strdup(path);
+    if (!c->path || sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                    NULL) != SQLITE_OK) {
+        log_error("sqlite: cannot open %s for checkpoints", path);
+        destroy(c);
+        return NULL;
+    }
+    /* It never waits for a lock: a busy checkpoint is simply run again at the next wake.  A
+     * first read opens the log: a checkpoint on a connection that never read does nothing. */
+    sqlite3_wal_autocheckpoint(c->db, 0);
+    if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
+        log_warn("sqlite: checkpoint connection: %s", sqlite3_errmsg(c->db));
+    if (pthread_create(&c->thread, NULL, checkpoint_main, c)) {
+        log_error("sqlite: cannot start the checkpoint thread");
+        destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+struct store__checkpointer *store__checkpointer_acquire(const char *path)
+{
+    struct store__checkpointer *c;
+
+    pthread_mutex_lock(&registry_lock);
+    for (c = registry; c; c = c->next)
+        if (strcmp(c->path, path) == 0)
+            break;
+    if (!c) {
+        c = create(path);
+        if (c) {
+            c->next = registry;
+            registry = c;
+        }
+    }
+    if (c)
+        c->refs++;
+    pthread_mutex_unlock(&registry_lock);
+    return c;
+}
+
+void store__checkpointer_release(struct store__checkpointer *c)
+{
+    struct store__checkpointer **p;
+
+    if (!c)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    if (--c->refs > 0) {
+        pthread_mutex_unlock(&registry_lock);
+        return;
+    }
+    for (p = &registry; *p != c; p = &(*p)->next)
+        ;
+    *p = c->next;
+    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    destroy(c);
+}
+
+/* sqlite3_wal_hook: after every commit, with the log's size in pages. */
+static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct store__checkpointer *c = arg;
+
+    if (pages >= CHECKPOINT_INLINE_PAGES) {
+        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+            log_warn("sqlite: checkpoint: %s (code %d)", sqlite3_errmsg(db), rc);
+    } else if (pages >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&c->lock);
+        c->wanted = true;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return SQLITE_OK;
+}
+
+void store__checkpointer_attach(struct store__checkpointer *c, sqlite3 *db)
+{
+    if (!c)
+        return; /* SQLite's automatic checkpoint stays on */
+    sqlite3_wal_hook(db, on_commit, c);
+}
+
+uint64_t store__checkpointer_runs(struct store__checkpointer *c)
+{
+    uint64_t n;
+
+    if (!c)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    n = c->runs;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
