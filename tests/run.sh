@@ -103,7 +103,7 @@ new_db() { # name -> URL of a fresh database of the shared cluster
 
 run_pg_units() { # build dir, label: the store tests again, each on a fresh PostgreSQL database
     local dir=$1 label=$2 t name url out
-    for name in test_store test_store_query; do
+    for name in test_store test_store_query test_store_commit; do
         t="$dir/$name"
         if [[ -z $pg_url ]]; then
             continue # counted once, by start_pg

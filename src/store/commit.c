@@ -9,8 +9,9 @@
  * writes queue up and go together into the next transaction: the busier the server, the larger
  * the batches, and a lone write waits for no one.
  *
- * A write that fails (not found, a constraint) fails alone: SQLite undoes only the failing
- * statement.  When the backend ends the transaction itself (I/O error, disk full) or the commit
+ * A write that fails without an SQL error (not found) fails alone, and so does one whose
+ * statement SQLite undoes alone (a constraint).  When the transaction is lost with it (PostgreSQL
+ * aborts it on any error; SQLite on I/O errors or a full disk; a broken connection) or the commit
  * fails, every write of the transaction not yet failed gets that error: nothing is acknowledged
  * that was not committed.  The writes after it start a new transaction.
  */
@@ -95,6 +96,7 @@ static void run_batch(struct store__committer *c, struct store_write *batch)
             cmp_error_set(&lost, w->rc == CMP_EUNAVAILABLE ? CMP_EUNAVAILABLE : CMP_ESTORE, NULL);
             lost.retry_after = w->err ? w->err->retry_after : 0;
             fail_open(first, w, lost.code, &lost);
+            s->ops->txn_end(s, false, NULL); /* what is left of it, if the backend kept any */
             first = w->next;
             continue;
         }

@@ -140,17 +140,15 @@ static int pg_tenant_list(struct store *base, struct arena *a, struct store_tena
 
 /* ---- partners ---- */
 
-static int pg_partner_insert(struct store *base, const char *tenant, const struct graph_partner *p,
-                             struct cmp_error *err)
+/* Insert `p` on a connection already checked (alone, or inside a group commit). */
+static int insert_row(struct pg_store *s, const char *tenant, const struct graph_partner *p,
+                      struct cmp_error *err)
 {
-    struct pg_store *s = from(base);
     struct store__pg_params params = {0};
     int64_t now = time_now();
     PGresult *r = NULL;
-    int rc = store__pg_check(s, err);
+    int rc;
 
-    if (rc)
-        return rc;
     store__pg_param(&params, tenant);
     store__pg_param(&params, p->id);
     rc = store__pg_param_values(s, &params, p, err);
@@ -165,6 +163,15 @@ static int pg_partner_insert(struct store *base, const char *tenant, const struc
         return rc;
     PQclear(r);
     return 0;
+}
+
+static int pg_partner_insert(struct store *base, const char *tenant, const struct graph_partner *p,
+                             struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    int rc = store__pg_check(s, err);
+
+    return rc ? rc : insert_row(s, tenant, p, err);
 }
 
 /* Read partner `id` of `tenant` with statement `st` (GET, or LOCK in a transaction). */
@@ -272,16 +279,13 @@ static int pg_partner_patch(struct store *base, const char *tenant, const char *
     return rc;
 }
 
-static int pg_partner_delete(struct store *base, const char *tenant, const char *id,
-                             struct cmp_error *err)
+/* Delete on a connection already checked (alone, or inside a group commit). */
+static int delete_row(struct pg_store *s, const char *tenant, const char *id, struct cmp_error *err)
 {
-    struct pg_store *s = from(base);
     struct store__pg_params p = {0};
     PGresult *r = NULL;
-    int rc = store__pg_check(s, err);
+    int rc;
 
-    if (rc)
-        return rc;
     store__pg_param(&p, tenant);
     store__pg_param(&p, id);
     rc = store__pg_exec(s, PG_PARTNER_DELETE, &p, false, PGRES_COMMAND_OK, "delete partner", &r,
@@ -292,6 +296,15 @@ static int pg_partner_delete(struct store *base, const char *tenant, const char 
         rc = cmp_error_set(err, CMP_ENOTFOUND, STORE_MSG_PARTNER_NOT_FOUND);
     PQclear(r);
     return rc;
+}
+
+static int pg_partner_delete(struct store *base, const char *tenant, const char *id,
+                             struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    int rc = store__pg_check(s, err);
+
+    return rc ? rc : delete_row(s, tenant, id, err);
 }
 
 static int pg_partner_list(struct store *base, const char *tenant, const struct store_list_req *req,
@@ -462,6 +475,60 @@ static int pg_throttle_take(struct store *base, const struct store_throttle_key 
     return rc;
 }
 
+/* ---- group commit (store/commit.c) ---- */
+
+static int pg_txn_begin(struct store *base, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    int rc = store__pg_check(s, err);
+
+    return rc ? rc
+              : store__pg_command(s, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin batch", err);
+}
+
+/* COMMIT, or ROLLBACK of whatever is open (also a transaction an error aborted). */
+static int pg_txn_end(struct store *base, bool commit, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+
+    if (commit)
+        return store__pg_command(s, "COMMIT", "commit batch", err);
+    if (!s->lost)
+        store__pg_rollback(s);
+    return 0;
+}
+
+/* False once a statement failed (PostgreSQL aborts the whole transaction) or the link was lost. */
+static bool pg_txn_open(struct store *base)
+{
+    struct pg_store *s = from(base);
+
+    return !s->lost && PQtransactionStatus(s->conn) == PQTRANS_INTRANS;
+}
+
+static int pg_write_in_txn(struct store *base, struct store_write *w)
+{
+    struct pg_store *s = from(base);
+    int rc;
+
+    switch (w->kind) {
+    case STORE_WRITE_INSERT:
+        return insert_row(s, w->tenant, w->p, w->err);
+    case STORE_WRITE_PATCH:
+        /* The row is locked until the batch commits: a patch of it queued later reads this one's
+         * result, in this batch or the next. */
+        rc = read_one(s, PG_PARTNER_LOCK, w->tenant, w->id, w->a, w->out, w->err);
+        if (!rc) {
+            graph_partner_merge(w->out, w->p);
+            rc = write_one(s, w->tenant, w->id, w->out, w->err);
+        }
+        return rc;
+    case STORE_WRITE_DELETE:
+        return delete_row(s, w->tenant, w->id, w->err);
+    }
+    return cmp_error_set(w->err, CMP_EINTERNAL, NULL);
+}
+
 const struct store_ops store__postgres_ops = {
     .name = "postgres",
     .open = store__pg_open,
@@ -477,4 +544,8 @@ const struct store_ops store__postgres_ops = {
     .partner_count = pg_partner_count,
     .secret_ensure = pg_secret_ensure,
     .throttle_take = pg_throttle_take,
+    .txn_begin = pg_txn_begin,
+    .txn_end = pg_txn_end,
+    .txn_open = pg_txn_open,
+    .write_in_txn = pg_write_in_txn,
 };
