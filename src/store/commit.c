@@ -144,6 +144,8 @@ static void *committer_main(void *arg)
             w->next = NULL;
             w->done(w);
         }
+        if (c->conn->ops->after_batch)
+            c->conn->ops->after_batch(c->conn);
     }
 }
 

@@ -135,6 +135,8 @@ struct store_ops {
     int (*txn_end)(struct store *s, bool commit, struct cmp_error *err);
     bool (*txn_open)(struct store *s); /* false once the backend ended it on its own */
     int (*write_in_txn)(struct store *s, struct store_write *w);
+    /* Housekeeping once a batch was answered (may be NULL). */
+    void (*after_batch)(struct store *s);
 };
 
 /*

@@ -252,7 +252,7 @@ static int acquire_shared(struct sqlite_store *s, const char *path, struct cmp_e
     if (!s->window)
         return cmp_error_set(err, CMP_ENOMEM, NULL);
     s->checkpointer = store__checkpointer_acquire(name);
-    store__checkpointer_attach(s->checkpointer, s->db);
+    store__checkpointer_attach(s);
     return 0;
 }
 
@@ -626,7 +626,15 @@ static int sq_set_durability(struct store *base, enum store_durability d, struct
 
 static int sq_txn_begin(struct store *base, struct cmp_error *err)
 {
-    return exec_stmt(from(base), ST_BEGIN, "begin batch", err);
+    struct sqlite_store *s = from(base);
+
+    s->batching = true; /* only the group committer begins batches on its connection */
+    return exec_stmt(s, ST_BEGIN, "begin batch", err);
+}
+
+static void sq_after_batch(struct store *base)
+{
+    store__checkpointer_after_batch(from(base));
 }
 
 static int sq_txn_end(struct store *base, bool commit, struct cmp_error *err)
@@ -679,4 +687,5 @@ const struct store_ops store__sqlite_ops = {
     .txn_end = sq_txn_end,
     .txn_open = sq_txn_open,
     .write_in_txn = sq_write_in_txn,
+    .after_batch = sq_after_batch,
 };

@@ -10,7 +10,8 @@
  * always lags the writer a little, and SQLite only restarts the log from its beginning once every
  * page of it is copied; so past CHECKPOINT_INLINE_PAGES the committing connection finishes the
  * copy itself, as SQLite would - by then the thread has copied and synced nearly everything, and
- * the inline part is short.
+ * the inline part is short.  The group committer's connection does it after the batch was
+ * answered (store__checkpointer_after_batch), so that no acknowledgement waits for it.
  *
  * Shared by name (the database's real path) and reference-counted, like store/window.c.  If the
  * thread cannot start, the connection keeps SQLite's own automatic checkpoint.
@@ -153,15 +154,27 @@ void store__checkpointer_release(struct store__checkpointer *c)
     destroy(c);
 }
 
+/* Copy what the checkpoint thread has not yet, on the connection that wrote it. */
+static void checkpoint_here(sqlite3 *db)
+{
+    int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+        log_warn("sqlite: checkpoint: %s (code %d)", sqlite3_errmsg(db), rc);
+}
+
 /* sqlite3_wal_hook: after every commit, with the log's size in pages. */
 static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
 {
-    struct store__checkpointer *c = arg;
+    struct sqlite_store *s = arg;
+    struct store__checkpointer *c = s->checkpointer;
 
+    (void)name;
     if (pages >= CHECKPOINT_INLINE_PAGES) {
-        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
-            log_warn("sqlite: checkpoint: %s (code %d)", sqlite3_errmsg(db), rc);
+        if (s->batching)
+            s->log_full = true;
+        else
+            checkpoint_here(db);
     } else if (pages >= CHECKPOINT_PAGES) {
         pthread_mutex_lock(&c->lock);
         c->wanted = true;
@@ -171,11 +184,19 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
     return SQLITE_OK;
 }
 
-void store__checkpointer_attach(struct store__checkpointer *c, sqlite3 *db)
+void store__checkpointer_attach(struct sqlite_store *s)
 {
-    if (!c)
+    if (!s->checkpointer)
         return; /* SQLite's automatic checkpoint stays on */
-    sqlite3_wal_hook(db, on_commit, c);
+    sqlite3_wal_hook(s->db, on_commit, s);
+}
+
+void store__checkpointer_after_batch(struct sqlite_store *s)
+{
+    if (!s->log_full)
+        return;
+    s->log_full = false;
+    checkpoint_here(s->db);
 }
 
 uint64_t store__checkpointer_runs(struct store__checkpointer *c)

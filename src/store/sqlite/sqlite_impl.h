@@ -11,6 +11,7 @@
 #ifndef CMP_STORE_SQLITE_IMPL_H
 #define CMP_STORE_SQLITE_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,8 @@ struct sqlite_store {
     struct store__stmt_cache cache; /* of sqlite3_stmt handles */
     struct store__window *window;   /* acquired: the throttle counters of this database file */
     struct store__checkpointer *checkpointer; /* acquired: the WAL checkpoints of the file */
+    bool batching; /* the group committer's connection: its own checkpoint waits for after_batch */
+    bool log_full; /* a commit left the log past the inline threshold (when batching) */
 };
 
 /*
@@ -104,8 +107,10 @@ int store__sqlite_read_row(struct sqlite3_stmt *st, struct arena *a, struct grap
 /* The checkpoint thread of database file `path` (its real path), or NULL if it cannot start. */
 struct store__checkpointer *store__checkpointer_acquire(const char *path);
 void store__checkpointer_release(struct store__checkpointer *c);
-/* Hand `db`'s checkpoints to `c` (NULL: SQLite's automatic checkpoint stays on). */
-void store__checkpointer_attach(struct store__checkpointer *c, struct sqlite3 *db);
+/* Hand the checkpoints of `s` to s->checkpointer (NULL: SQLite's automatic checkpoint stays). */
+void store__checkpointer_attach(struct sqlite_store *s);
+/* After a batch was answered: the checkpoint a commit of the batch deferred, if any. */
+void store__checkpointer_after_batch(struct sqlite_store *s);
 /* Checkpoints `c` has run (tests). */
 uint64_t store__checkpointer_runs(struct store__checkpointer *c);
 
