@@ -16,7 +16,7 @@
 #define PER_THREAD 2000 /* several refills of the 256-GUID pool */
 #define THREADS 4
 
-static char ids[THREADS][PER_THREAD][UUID_STR_LEN + 1];
+static char ids[THREADS * PER_THREAD][UUID_STR_LEN + 1];
 
 static void assert_v4(const char *s)
 {
@@ -57,16 +57,16 @@ static void test_uuid_shape_and_no_repeats(void **state)
 
     (void)state;
     for (i = 0; i < THREADS; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, make, ids[i]), 0);
+        assert_int_equal(pthread_create(&t[i], NULL, make, ids[i * PER_THREAD]), 0);
     for (i = 0; i < THREADS; i++) {
         assert_int_equal(pthread_join(t[i], &res), 0);
         assert_null(res);
     }
     for (i = 0; i < THREADS * PER_THREAD; i++)
-        assert_v4(ids[0][i]);
-    qsort(ids, THREADS * PER_THREAD, sizeof ids[0][0], by_text);
+        assert_v4(ids[i]);
+    qsort(ids, THREADS * PER_THREAD, sizeof ids[0], by_text);
     for (i = 1; i < THREADS * PER_THREAD; i++)
-        assert_int_not_equal(strcmp(ids[0][i - 1], ids[0][i]), 0);
+        assert_int_not_equal(strcmp(ids[i - 1], ids[i]), 0);
 }
 
 int main(void)
