@@ -443,6 +443,128 @@ int graph_assignments_from_json(struct arena *a, enum graph_version v, const cha
  * What the store reads back was written by cmpd itself, so a failure here is a damaged row, not
  * a bad request: the detail is logged and the caller gets CMP_ESTORE.
  */
+/* A cursor over stored text, for canonical_parse(). */
+struct scan {
+    const char *p;
+    const char *end;
+};
+
+/* Consume the literal `lit` if the text goes on with it. */
+static bool take(struct scan *c, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+        return false;
+    c->p += n;
+    return true;
+}
+
+/* A string without escapes: its bytes (in the text) and length.  false for anything else. */
+static bool take_plain_string(struct scan *c, const char **s, size_t *n)
+{
+    const char *q;
+
+    if (c->p == c->end || *c->p != '"')
+        return false;
+    for (q = c->p + 1; q < c->end && *q != '"'; q++)
+        if (*q == '\\' || (unsigned char)*q < 0x20)
+            return false;
+    if (q == c->end || !str_is_utf8(c->p + 1, (size_t)(q - c->p - 1)))
+        return false;
+    *s = c->p + 1;
+    *n = (size_t)(q - c->p - 1);
+    c->p = q + 1;
+    return true;
+}
+
+/* null, or a plain string copied into the arena.  1: not in the canonical form. */
+static int take_nullable(struct arena *a, struct scan *c, const char **out)
+{
+    const char *s;
+    size_t n;
+
+    if (take(c, "null")) {
+        *out = NULL;
+        return 0;
+    }
+    if (!take_plain_string(c, &s, &n))
+        return 1;
+    *out = arena_strndup(a, s, n);
+    return *out ? 0 : CMP_ENOMEM;
+}
+
+/*
+ * The stored form exactly as graph_assignments_write(GRAPH_BETA) writes it, without a JSON tree:
+ * [{"target":{"@odata.type":"#microsoft.graph.T","deviceAndAppManagementAssignmentFilterId":…,
+ * "deviceAndAppManagementAssignmentFilterType":"…"[,"<T's id property>":…]}},…].  Returns 1 at
+ * the first byte that differs (an escape in a string, another order, spacing: text written by an
+ * older cmpd or by hand), and the caller parses it the general way; 0 or CMP_ENOMEM otherwise.
+ */
+static int canonical_parse(struct arena *a, const char *text, size_t n,
+                           struct graph_assignments *out)
+{
+    static const char prefix[] = "#" GRAPH_NS;
+    struct scan c = {text, text + n};
+    const char *q;
+    size_t count = 0;
+    size_t i = 0;
+    int rc;
+
+    for (q = text; (q = memchr(q, '{', (size_t)(text + n - q))) != NULL; q++)
+        count++;
+    count /= 2; /* each assignment opens two maps */
+    if (!take(&c, "["))
+        return 1;
+    out->items = count ? arena_calloc(a, count, sizeof *out->items) : NULL;
+    if (count && !out->items)
+        return CMP_ENOMEM;
+    while (!take(&c, "]")) {
+        struct graph_assignment *as;
+        const struct graph_target_type *t;
+        const char *s;
+        size_t len;
+        int kind;
+        int filter;
+
+        if (i == count || (i > 0 && !take(&c, ",")) || !take(&c, "{\"target\":{\"@odata.type\":") ||
+            !take_plain_string(&c, &s, &len) || len <= sizeof prefix - 1 ||
+            memcmp(s, prefix, sizeof prefix - 1) != 0)
+            return 1;
+        kind = graph_target_find(s, len);
+        if (kind < 0)
+            return 1;
+        as = &out->items[i++];
+        as->kind = (enum graph_target_kind)kind;
+        t = &graph_target_types[kind];
+        if (!take(&c, ",\"deviceAndAppManagementAssignmentFilterId\":"))
+            return 1;
+        rc = take_nullable(a, &c, &as->filter_id);
+        if (rc)
+            return rc;
+        if (!take(&c, ",\"deviceAndAppManagementAssignmentFilterType\":") ||
+            !take_plain_string(&c, &s, &len))
+            return 1;
+        filter = graph_enum_find(&graph_enum_filter_type, s, len);
+        if (filter < 0)
+            return 1;
+        as->filter_type = filter;
+        if (t->id_prop) {
+            if (!take(&c, ",\"") || !take(&c, t->id_prop) || !take(&c, "\":"))
+                return 1;
+            rc = take_nullable(a, &c, &as->target_id);
+            if (rc)
+                return rc;
+        }
+        if (!take(&c, "}}"))
+            return 1;
+    }
+    if (c.p != c.end)
+        return 1;
+    out->n = i;
+    return 0;
+}
+
 int graph_assignments_parse(struct arena *a, const char *text, size_t n,
                             struct graph_assignments *out, struct cmp_error *err)
 {
@@ -450,6 +572,13 @@ int graph_assignments_parse(struct arena *a, const char *text, size_t n,
     struct json_value *root;
     int rc;
 
+    /* What cmpd stored is read without a tree; anything else the general way (and checked). */
+    rc = canonical_parse(a, text, n, out);
+    if (rc == 0)
+        return 0;
+    if (rc == CMP_ENOMEM)
+        return cmp_error_set(err, CMP_ENOMEM, NULL);
+    memset(out, 0, sizeof *out);
     rc = json_parse(a, text, n, CMP_ESTORE, &root, &local);
     if (!rc)
         rc = graph_assignments_from_json(a, GRAPH_BETA, NULL, root, out, &local);

@@ -1,8 +1,8 @@
 /*
  * graph/json_out.h - struct graph_partner -> JSON, written straight into a buffer.
  *
- * No JSON tree is built: values are written in the wire order of the model table with yajl's
- * generator.  v1.0 output omits beta-only properties and the beta target filter properties; beta
+ * No JSON tree is built: values are written in the wire order of the model table by a small
+ * generator of json_out.c (yajl's escaping, byte for byte).  v1.0 output omits beta-only properties and the beta target filter properties; beta
  * output always carries deviceAndAppManagementAssignmentFilterType ("none" when unset).  Targets
  * always carry "@odata.type": "#microsoft.graph.<type>"; the entity carries
  * "@odata.type": "#microsoft.graph.complianceManagementPartner" (spec 3.2 decision).

@@ -596,6 +596,77 @@ static void test_assignments_parse_reads_back_the_beta_shape(void **state)
     buf_fini(&b);
 }
 
+/*
+ * Stored text in cmpd's own form is read without a JSON tree, anything else through the general
+ * parser: both give the same list.  Escaped, spaced or reordered text (an older cmpd, a hand
+ * edit) still reads; text that only looks canonical but is damaged is still refused.
+ */
+static void test_assignments_parse_canonical_and_general_forms_agree(void **state)
+{
+    static const char *const same[] = {
+        /* canonical */
+        "[{\"target\":{\"@odata.type\":\"#microsoft.graph.groupAssignmentTarget\","
+        "\"deviceAndAppManagementAssignmentFilterId\":\"f1\","
+        "\"deviceAndAppManagementAssignmentFilterType\":\"include\",\"groupId\":\"g{1}\"}},"
+        "{\"target\":{\"@odata.type\":\"#microsoft.graph.allDevicesAssignmentTarget\","
+        "\"deviceAndAppManagementAssignmentFilterId\":null,"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}}]",
+        /* the same with spaces, another member order and an escape */
+        "[ {\"target\": {\"groupId\": \"g{\\u0031}\", \"@odata.type\": "
+        "\"#microsoft.graph.groupAssignmentTarget\", "
+        "\"deviceAndAppManagementAssignmentFilterType\": \"include\", "
+        "\"deviceAndAppManagementAssignmentFilterId\": \"f1\"}}, "
+        "{\"target\": {\"@odata.type\": \"#microsoft.graph.allDevicesAssignmentTarget\", "
+        "\"deviceAndAppManagementAssignmentFilterId\": null, "
+        "\"deviceAndAppManagementAssignmentFilterType\": \"none\"}} ]",
+    };
+    static const char *const damaged[] = {
+        /* canonical up to a missing "]", a trailing byte, an unknown type, an unknown filter */
+        "[{\"target\":{\"@odata.type\":\"#microsoft.graph.allDevicesAssignmentTarget\","
+        "\"deviceAndAppManagementAssignmentFilterId\":null,"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}}",
+        "[{\"target\":{\"@odata.type\":\"#microsoft.graph.allDevicesAssignmentTarget\","
+        "\"deviceAndAppManagementAssignmentFilterId\":null,"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}}]x",
+        "[{\"target\":{\"@odata.type\":\"#microsoft.graph.nopeAssignmentTarget\","
+        "\"deviceAndAppManagementAssignmentFilterId\":null,"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"none\"}}]",
+        "[{\"target\":{\"@odata.type\":\"#microsoft.graph.allDevicesAssignmentTarget\","
+        "\"deviceAndAppManagementAssignmentFilterId\":null,"
+        "\"deviceAndAppManagementAssignmentFilterType\":\"sometimes\"}}]",
+    };
+    struct graph_assignments back;
+    struct cmp_error err = {0};
+    struct buf b;
+    size_t i;
+
+    buf_init(&b, 1 << 16);
+    for (i = 0; i < sizeof same / sizeof *same; i++) {
+        memset(&back, 0, sizeof back);
+        assert_int_equal(graph_assignments_parse(*state, same[i], strlen(same[i]), &back, &err), 0);
+        assert_int_equal(back.n, 2);
+        assert_int_equal(back.items[0].kind, GRAPH_TARGET_GROUP);
+        assert_string_equal(back.items[0].target_id, "g{1}");
+        assert_string_equal(back.items[0].filter_id, "f1");
+        assert_int_equal(back.items[0].filter_type, 1);
+        assert_int_equal(back.items[1].kind, GRAPH_TARGET_ALL_DEVICES);
+        assert_null(back.items[1].filter_id);
+        /* Written again, both are the canonical text. */
+        buf_reset(&b);
+        assert_int_equal(graph_assignments_write(&b, &back, BETA), 0);
+        assert_string_equal(b.data, same[0]);
+    }
+    log_set_level(LOG_ERROR);
+    for (i = 0; i < sizeof damaged / sizeof *damaged; i++) {
+        memset(&err, 0, sizeof err);
+        assert_int_equal(
+            graph_assignments_parse(*state, damaged[i], strlen(damaged[i]), &back, &err),
+            CMP_ESTORE);
+    }
+    log_set_level(LOG_INFO);
+    buf_fini(&b);
+}
+
 static void test_assignments_parse_reports_damaged_text_as_store_error(void **state)
 {
     static const char *const damaged[] = {"", "[", "{}", "[{\"target\":null}]", "null"};
@@ -662,6 +733,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_names_are_cut_on_a_character_boundary,
                                         setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_assignments_parse_reads_back_the_beta_shape,
+                                        setup_arena, teardown_arena),
+        cmocka_unit_test_setup_teardown(test_assignments_parse_canonical_and_general_forms_agree,
                                         setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_assignments_parse_reports_damaged_text_as_store_error,
                                         setup_arena, teardown_arena),
