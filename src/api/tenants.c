@@ -1,7 +1,9 @@
 /*
  * api/tenants.c - admitting the caller's tenant (issue: tenants; conventions section 9).
  *
- * The registry is read on every request, so `cmpd tenant set` takes effect on a running server.
+ * The registry is looked up on every request, so `cmpd tenant set` takes effect on a running
+ * server: the store answers from its per-connection cache only until a tenant update anywhere
+ * invalidates it (store_tenant_get).
  */
 #include <stdio.h>
 #include <string.h>

@@ -151,7 +151,17 @@ void store_close(struct store *s);
 /* The backend's name. */
 const char *store_backend(const struct store *s);
 
-/* The tenant registry.  tenant_get: CMP_ENOTFOUND when unknown. */
+/*
+ * The tenant registry.  tenant_get: CMP_ENOTFOUND when unknown.  Found tenants are answered from
+ * the connection's cache (store/tenant_cache.h) until an update (store_tenant_put without
+ * only_if_new) on any connection, of this process or another (`cmpd tenant set`, another
+ * instance), invalidates it, and for at most a few seconds (STORE_TENANT_CACHE_TTL_MS) whatever
+ * happens.  SQLite sees an update at once, through a counter file every process maps
+ * (DB-tenants); PostgreSQL once the server's notification has reached the connection
+ * (LISTEN/NOTIFY: sent at the commit, normally there within a millisecond).  An unknown tenant is
+ * never cached, so one registered elsewhere (only_if_new, which invalidates nothing) is found at
+ * once.
+ */
 int store_tenant_get(struct store *s, const char *tenant, struct store_tenant *out,
                      struct cmp_error *err);
 /* Insert or update; with only_if_new an existing tenant is left alone (and 0 returned). */

@@ -4,7 +4,8 @@
  * The location comes from $CMPD_TEST_STORE when set (e.g. a PostgreSQL DSN, so this one file runs
  * against every backend), else a fresh mkdtemp directory (SQLite).  Every test works in tenants of
  * its own (random GUIDs), so tests share one database without seeing each other.  What only
- * SQLite has (the file, its schema, locking, locations) is tested in test_store_sqlite.c.
+ * SQLite has (the file, its schema, locking, locations) is tested in test_store_sqlite.c.  The
+ * tenant cache is watched through its counters, which each backend hands to tests.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -23,7 +24,10 @@
 #include "core/time.h"
 #include "core/uuid.h"
 #include "graph/model.h"
+#include "store/postgres/postgres_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 #include "store/store.h"
+#include "store/tenant_cache.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>
@@ -176,7 +180,8 @@ static int suite_setup(void **state)
 
 static void remove_db_files(const char *path)
 {
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal",
+                                           STORE_SQLITE_EPOCH_SUFFIX};
     char p[512];
     size_t i;
 
@@ -670,6 +675,194 @@ static void test_store_tenant_put_only_if_new_keeps_the_existing(void **state)
     assert_true(got.created == 100);
 }
 
+/* ---- the tenant cache ---- */
+
+/* The tenant cache of connection `s` (both backends keep one). */
+static struct store__tenant_cache *tenant_cache(struct store *s)
+{
+    struct store__tenant_cache *c = strcmp(store_backend(s), "sqlite") == 0
+                                        ? store__sqlite_tenant_cache(s)
+                                        : store__pg_tenant_cache(s);
+
+    assert_non_null(c);
+    return c;
+}
+
+static bool is_sqlite(const struct store *s)
+{
+    return strcmp(store_backend(s), "sqlite") == 0;
+}
+
+/* Whether `tenant`, which must be registered, is licensed, as connection `s` answers. */
+static bool licensed(struct fixture *f, struct store *s, const char *tenant)
+{
+    struct store_tenant t;
+
+    assert_int_equal(store_tenant_get(s, tenant, &t, &f->err), 0);
+    assert_string_equal(t.id, tenant);
+    assert_true(t.created == 1700000000);
+    return t.intune_licensed;
+}
+
+/* Register or update `tenant` through `s` (an update: what `cmpd tenant set` does). */
+static void set_licence(struct store *s, const char *tenant, bool on, struct cmp_error *err)
+{
+    struct store_tenant t = tenant_rec(tenant, on, 1700000000);
+
+    assert_int_equal(store_tenant_put(s, &t, false, err), 0);
+}
+
+/* Read `tenant` through `s` twice: the second answer comes from the cache. */
+static void read_into_cache(struct fixture *f, struct store *s, const char *tenant, bool want)
+{
+    struct store__tenant_cache *c = tenant_cache(s);
+    uint64_t hits;
+    uint64_t misses;
+
+    assert_int_equal(licensed(f, s, tenant), want);
+    hits = c->hits;
+    misses = c->misses;
+    assert_int_equal(licensed(f, s, tenant), want);
+    assert_true(c->hits == hits + 1);
+    assert_true(c->misses == misses);
+}
+
+/*
+ * Read `tenant` through `s`, which had it cached, after another connection changed it: SQLite
+ * answers `want` at once (the writer bumped the shared epoch before it returned).  PostgreSQL does
+ * once the notification has come, which the server sends each listening session right after the
+ * writer's commit but on that session's own schedule: allowed a second, with the TTL set to an
+ * hour so that only the notification can do it.
+ */
+static void expect_change_seen(struct fixture *f, struct store *s, const char *tenant, bool want)
+{
+    struct timespec ms = {0, 1000000};
+    int waited = 0;
+
+    tenant_cache(s)->ttl_ms = 3600 * 1000;
+    while (licensed(f, s, tenant) != want) {
+        if (is_sqlite(s))
+            fail_msg("the change was not seen at once");
+        if (++waited > 1000)
+            fail_msg("no notification after 1 s");
+        nanosleep(&ms, NULL);
+    }
+    if (waited)
+        print_message("the notification came after %d ms\n", waited);
+}
+
+static void test_store_tenant_lookup_is_cached_per_connection(void **state)
+{
+    struct fixture *f = *state;
+    struct store_tenant got;
+
+    set_licence(f->store, f->tenant_a, true, &f->err);
+    read_into_cache(f, f->store, f->tenant_a, true);
+    /* Another tenant has an entry of its own. */
+    set_licence(f->store, f->tenant_b, false, &f->err);
+    read_into_cache(f, f->store, f->tenant_b, false);
+    assert_int_equal(store_tenant_get(f->store, f->tenant_a, &got, &f->err), 0);
+    assert_true(got.intune_licensed);
+    assert_string_equal(got.id, f->tenant_a);
+}
+
+/* Connection B changes a tenant connection A has cached: A's next lookup has the change. */
+static void test_store_tenant_change_by_another_connection_is_seen(void **state)
+{
+    struct fixture *f = *state;
+    struct store *b = NULL;
+
+    assert_int_equal(store_open(f->suite->location, &b, &f->err), 0);
+    /* Registered through A: on PostgreSQL a session gets its own notifications with its answer. */
+    set_licence(f->store, f->tenant_a, true, &f->err);
+    read_into_cache(f, f->store, f->tenant_a, true);
+    set_licence(b, f->tenant_a, false, &f->err);
+    expect_change_seen(f, f->store, f->tenant_a, false);
+    read_into_cache(f, f->store, f->tenant_a, false);
+    set_licence(b, f->tenant_a, true, &f->err);
+    expect_change_seen(f, f->store, f->tenant_a, true);
+    store_close(b);
+}
+
+/* The same when the writer is another process, e.g. `cmpd tenant set` beside a server. */
+static void test_store_tenant_change_by_another_process_is_seen(void **state)
+{
+    struct fixture *f = *state;
+    int status = 0;
+    pid_t pid;
+
+    set_licence(f->store, f->tenant_a, true, &f->err);
+    read_into_cache(f, f->store, f->tenant_a, true);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct store *s = NULL;
+        struct store_tenant t = tenant_rec(f->tenant_a, false, 1700000000);
+        struct cmp_error err = {0};
+        int rc = store_open(f->suite->location, &s, &err);
+        if (!rc)
+            rc = store_tenant_put(s, &t, false, &err);
+        store_close(s);
+        _exit(rc ? 1 : 0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    expect_change_seen(f, f->store, f->tenant_a, false);
+}
+
+/* An unknown tenant is looked up every time: one registered elsewhere is found at once. */
+static void test_store_tenant_not_found_is_never_cached(void **state)
+{
+    struct fixture *f = *state;
+    struct store_tenant t = tenant_rec(f->tenant_a, true, 1700000000);
+    struct store__tenant_cache *c = tenant_cache(f->store);
+    struct store_tenant got;
+    struct store *b = NULL;
+    uint64_t hits;
+
+    assert_int_equal(store_open(f->suite->location, &b, &f->err), 0);
+    hits = c->hits;
+    expect_not_found(f, store_tenant_get(f->store, f->tenant_a, &got, &f->err));
+    expect_not_found(f, store_tenant_get(f->store, f->tenant_a, &got, &f->err));
+    assert_true(c->hits == hits);
+    /* Registration (only_if_new, as auto-registration does) tells no cache: none needs it. */
+    assert_int_equal(store_tenant_put(b, &t, true, &f->err), 0);
+    assert_true(licensed(f, f->store, f->tenant_a));
+    store_close(b);
+}
+
+/* A connection's own update replaces its entry at once (on PostgreSQL too, notification or not). */
+static void test_store_tenant_put_drops_the_connection_s_own_entry(void **state)
+{
+    struct fixture *f = *state;
+
+    set_licence(f->store, f->tenant_a, true, &f->err);
+    read_into_cache(f, f->store, f->tenant_a, true);
+    tenant_cache(f->store)->ttl_ms = 3600 * 1000;
+    set_licence(f->store, f->tenant_a, false, &f->err);
+    assert_false(licensed(f, f->store, f->tenant_a));
+    set_licence(f->store, f->tenant_a, true, &f->err);
+    assert_true(licensed(f, f->store, f->tenant_a));
+}
+
+/* Past the TTL an entry is read again, whatever the epoch says. */
+static void test_store_tenant_entry_is_read_again_after_the_ttl(void **state)
+{
+    struct fixture *f = *state;
+    struct store__tenant_cache *c = tenant_cache(f->store);
+    struct timespec pause = {0, 300 * 1000000};
+    uint64_t misses;
+
+    set_licence(f->store, f->tenant_a, true, &f->err);
+    c->ttl_ms = 200;
+    read_into_cache(f, f->store, f->tenant_a, true);
+    nanosleep(&pause, NULL);
+    misses = c->misses;
+    assert_true(licensed(f, f->store, f->tenant_a));
+    assert_true(c->misses == misses + 1);
+    read_into_cache(f, f->store, f->tenant_a, true);
+}
+
 /* ---- durability and concurrency ---- */
 
 static void reopen(struct fixture *f)
@@ -1100,6 +1293,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_tenant_registry_puts_gets_and_lists, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_tenant_put_only_if_new_keeps_the_existing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_lookup_is_cached_per_connection, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_change_by_another_connection_is_seen,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_change_by_another_process_is_seen, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_not_found_is_never_cached, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_put_drops_the_connection_s_own_entry,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_entry_is_read_again_after_the_ttl, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_secret_first_value_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_secrets_are_kept_by_name, setup, teardown),

@@ -1,10 +1,10 @@
 /*
  * tests/unit/test_store_postgres.c - what only the PostgreSQL backend has (store/postgres/): its
- * migrations and schema, reconnecting after the server ends a session, its errors, the statement
- * cache, row locking in patches, ordinal string order whatever the database's collation, and
- * the throttle counters (the database's clock, several connections, locking, the sweep).
- * The backend-independent behaviour is tested by test_store.c and test_store_query.c (run with
- * CMPD_TEST_STORE=postgres://...).
+ * migrations and schema, reconnecting after the server ends a session, its errors, the tenant
+ * cache's notifications, the statement cache, row locking in patches, ordinal string order
+ * whatever the database's collation, and the throttle counters (the database's clock, several
+ * connections, locking, the sweep).  The backend-independent behaviour is tested by test_store.c
+ * and test_store_query.c (run with CMPD_TEST_STORE=postgres://...).
  *
  * $CMPD_TEST_PG is the URI of a server where the role may CREATE DATABASE, e.g.
  * postgres://cmpd@127.0.0.1:5432/postgres; each test works in a database of its own
@@ -628,6 +628,113 @@ static void test_pg_lock_timeout_is_unavailable(void **state)
     assert_int_equal(out.partner_state, 3);
 }
 
+/* ---- the tenant cache ---- */
+
+static void put_tenant(struct fixture *f, const char *id, bool licensed)
+{
+    struct store_tenant t = {.intune_licensed = licensed, .created = 1700000000};
+
+    snprintf(t.id, sizeof t.id, "%s", id);
+    assert_int_equal(store_tenant_put(f->store, &t, false, &f->err), 0);
+}
+
+static bool licensed(struct fixture *f, const char *id)
+{
+    struct store_tenant t;
+
+    assert_int_equal(store_tenant_get(f->store, id, &t, &f->err), 0);
+    return t.intune_licensed;
+}
+
+/* Set the licence of the fixture's tenant by hand; `notify`: NOTIFY the channel with it. */
+static void set_by_hand(struct fixture *f, bool on, bool notify)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof sql, "UPDATE tenants SET intune_licensed = %s WHERE id = '%s'%s",
+             on ? "true" : "false", f->tenant, notify ? "; NOTIFY " STORE_PG_TENANT_CHANNEL : "");
+    run_sql(f->admin, sql);
+}
+
+/* The store answers `want` within a second (a notification comes on the server's schedule). */
+static void eventually_licensed(struct fixture *f, bool want)
+{
+    struct timespec ms = {0, 1000000};
+    int waited = 0;
+
+    while (licensed(f, f->tenant) != want) {
+        if (++waited > 1000)
+            fail_msg("no notification after 1 s");
+        nanosleep(&ms, NULL);
+    }
+}
+
+/*
+ * A change that notified nobody is answered from the cache until the TTL; any notification on the
+ * channel invalidates it; so does a reconnect, after which the session listens again.
+ */
+static void test_pg_tenant_cache_follows_notifications_and_reconnects(void **state)
+{
+    struct fixture *f = *state;
+    struct store__tenant_cache *c;
+    struct timespec pause = {0, 300 * 1000000};
+    uint64_t hits;
+    uint64_t notifies;
+
+    open_store(f);
+    c = store__pg_tenant_cache(f->store);
+    c->ttl_ms = 3600 * 1000;
+    put_tenant(f, f->tenant, true);
+    assert_true(licensed(f, f->tenant));
+    hits = c->hits;
+    assert_true(licensed(f, f->tenant));
+    assert_true(c->hits == hits + 1);
+
+    set_by_hand(f, false, false);
+    assert_true(licensed(f, f->tenant)); /* the cached answer */
+    notifies = stats(f->store).tenant_notifies;
+    run_sql(f->admin, "NOTIFY " STORE_PG_TENANT_CHANNEL); /* any notification, no payload */
+    eventually_licensed(f, false);
+    assert_true(stats(f->store).tenant_notifies == notifies + 1);
+
+    /* Changed while the session was gone: the reset forgets the cache... */
+    assert_false(licensed(f, f->tenant));
+    terminate_cmpd_sessions(f);
+    set_by_hand(f, true, false);
+    assert_true(licensed(f, f->tenant));
+    assert_true(stats(f->store).reconnects == 1);
+    /* ...and listens again on the new session. */
+    hits = c->hits;
+    assert_true(licensed(f, f->tenant));
+    assert_true(c->hits == hits + 1);
+    set_by_hand(f, false, true);
+    eventually_licensed(f, false);
+
+    /* The TTL, for a change nobody was told of. */
+    set_by_hand(f, true, false);
+    assert_false(licensed(f, f->tenant));
+    c->ttl_ms = 200;
+    nanosleep(&pause, NULL);
+    assert_true(licensed(f, f->tenant));
+}
+
+/* Without the check before each call nothing reads notifications off the socket: no caching. */
+static void test_pg_tenant_cache_is_off_without_the_check(void **state)
+{
+    struct fixture *f = *state;
+    struct store__tenant_cache *c;
+
+    open_store(f);
+    store__pg_set_precheck(f->store, false);
+    c = store__pg_tenant_cache(f->store);
+    put_tenant(f, f->tenant, true);
+    assert_true(licensed(f, f->tenant));
+    assert_true(licensed(f, f->tenant));
+    assert_true(c->hits == 0);
+    set_by_hand(f, false, false);
+    assert_false(licensed(f, f->tenant));
+}
+
 /* ---- client text ---- */
 
 static void test_pg_injection_strings_come_back_verbatim(void **state)
@@ -1135,6 +1242,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pg_unreachable_server_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_lock_timeout_is_unavailable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_tenant_cache_follows_notifications_and_reconnects,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_tenant_cache_is_off_without_the_check, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_pg_injection_strings_come_back_verbatim, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pg_statement_cache_evicts_and_still_answers, setup,

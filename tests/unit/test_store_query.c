@@ -330,7 +330,7 @@ static int suite_setup(void **state)
 
 static int suite_teardown(void **state)
 {
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", "-tenants"};
     struct suite *s = *state;
     char p[512];
     size_t i;

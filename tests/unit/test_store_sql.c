@@ -82,7 +82,7 @@ static void assert_prepares(struct fixture *f, const struct sql_query *q)
 
 static void remove_db_files(const char *path)
 {
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", "-tenants"};
     char p[512];
     size_t i;
 

@@ -1,9 +1,12 @@
 /*
  * tests/unit/test_store_sqlite.c - what only the SQLite backend has: locations and the data
  * directory (store/store.c), the schema and its migrations, WAL locking and damaged rows
- * (store/sqlite/), its statement cache, and the query plans of listings over 1,000,000 partners.
+ * (store/sqlite/), the tenant epoch file, its statement cache, and the query plans of listings
+ * over 1,000,000 partners.
  * The backend-independent behaviour is tested by test_store.c and test_store_query.c.
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,7 +68,8 @@ static void insert(struct fixture *f, const char *tenant, const struct graph_par
 
 static void remove_db_files(const char *path)
 {
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal",
+                                           STORE_SQLITE_EPOCH_SUFFIX};
     char p[512];
     size_t i;
 
@@ -431,6 +436,165 @@ static void test_store_damaged_row_is_a_store_error(void **state)
         cmp_error_clear(&f->err);
     }
     sqlite3_close(db);
+}
+
+/* ---- the tenant epoch ---- */
+
+/* The count in the epoch file of database `db`. */
+static uint64_t epoch_of(const char *db)
+{
+    char path[200];
+    uint64_t v = 0;
+    int fd;
+
+    snprintf(path, sizeof path, "%s%s", db, STORE_SQLITE_EPOCH_SUFFIX);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &v, sizeof v, 0), sizeof v);
+    close(fd);
+    return v;
+}
+
+static void put_tenant(struct fixture *f, struct store *s, const char *id, bool licensed,
+                       bool only_if_new)
+{
+    struct store_tenant t = {.intune_licensed = licensed, .created = 1700000000};
+
+    snprintf(t.id, sizeof t.id, "%s", id);
+    assert_int_equal(store_tenant_put(s, &t, only_if_new, &f->err), 0);
+}
+
+static bool licensed(struct fixture *f, struct store *s, const char *id)
+{
+    struct store_tenant t;
+
+    assert_int_equal(store_tenant_get(s, id, &t, &f->err), 0);
+    return t.intune_licensed;
+}
+
+/* Next to the database, owner-only, 8 bytes; an update bumps it twice, a registration not. */
+static void test_store_tenant_epoch_file_is_private_and_counts_updates(void **state)
+{
+    struct fixture *f = *state;
+    struct store *second = NULL;
+    struct stat sb;
+    char path[200];
+    uint64_t v;
+
+    snprintf(path, sizeof path, "%s%s", f->db, STORE_SQLITE_EPOCH_SUFFIX);
+    assert_int_equal(lstat(path, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(sb.st_size, 8);
+    v = epoch_of(f->db);
+    put_tenant(f, f->store, f->tenant_a, true, true);
+    assert_true(epoch_of(f->db) == v);
+    put_tenant(f, f->store, f->tenant_a, false, false);
+    assert_true(epoch_of(f->db) == v + 2);
+    put_tenant(f, f->store, f->tenant_a, true, true);
+    assert_true(epoch_of(f->db) == v + 2);
+    /* Another connection maps the same count: opening keeps it, its updates add to it. */
+    assert_int_equal(store_open(f->dir, &second, &f->err), 0);
+    assert_true(epoch_of(f->db) == v + 2);
+    put_tenant(f, second, f->tenant_a, true, false);
+    store_close(second);
+    assert_true(epoch_of(f->db) == v + 4);
+    assert_true(licensed(f, f->store, f->tenant_a));
+}
+
+/* A change that bumped nothing (SQL by hand, an older cmpd) is seen once the TTL has passed. */
+static void test_store_tenant_change_without_a_bump_is_seen_after_the_ttl(void **state)
+{
+    struct fixture *f = *state;
+    struct store__tenant_cache *c = store__sqlite_tenant_cache(f->store);
+    struct timespec pause = {0, 300 * 1000000};
+    sqlite3 *db;
+
+    assert_non_null(c);
+    c->ttl_ms = 3600 * 1000;
+    put_tenant(f, f->store, f->tenant_a, true, false);
+    assert_true(licensed(f, f->store, f->tenant_a));
+    db = raw_open(f->db);
+    raw_exec1(db, "UPDATE tenants SET intune_licensed = 0 WHERE id = ?1", f->tenant_a);
+    sqlite3_close(db);
+    assert_true(licensed(f, f->store, f->tenant_a)); /* the cached answer */
+    c->ttl_ms = 200;
+    nanosleep(&pause, NULL);
+    assert_false(licensed(f, f->store, f->tenant_a));
+}
+
+/* `cmpd tenant set` (the cmpd built beside this test) while the database is open: seen at once. */
+static void test_store_tenant_set_by_the_cli_is_seen_at_once(void **state)
+{
+    struct fixture *f = *state;
+    struct store__tenant_cache *c = store__sqlite_tenant_cache(f->store);
+    char exe[PATH_MAX];
+    char cmpd[PATH_MAX + 8];
+    char loc[120];
+    char *slash;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    int status = 0;
+    uint64_t hits;
+    pid_t pid;
+
+    assert_true(n > 0);
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    assert_non_null(slash);
+    *slash = '\0';
+    snprintf(cmpd, sizeof cmpd, "%s/cmpd", exe);
+    if (access(cmpd, X_OK) != 0) {
+        print_message("no %s: skipped\n", cmpd);
+        skip();
+    }
+    snprintf(loc, sizeof loc, "sqlite:%s", f->db);
+    put_tenant(f, f->store, f->tenant_a, true, false);
+    assert_true(licensed(f, f->store, f->tenant_a));
+    hits = c->hits;
+    assert_true(licensed(f, f->store, f->tenant_a));
+    assert_true(c->hits == hits + 1);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDOUT_FILENO);
+        execl(cmpd, "cmpd", "tenant", "set", f->tenant_a, "--intune-license", "false", "--store",
+              loc, (char *)NULL);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_false(licensed(f, f->store, f->tenant_a));
+}
+
+/* No epoch file (a directory stands in its way): the store opens, and caches no tenant. */
+static void test_store_without_the_epoch_file_tenants_are_not_cached(void **state)
+{
+    struct fixture *f = *state;
+    struct store *a = NULL;
+    struct store *b = NULL;
+    char dir[120];
+    char db[140];
+    char blocker[160];
+
+    snprintf(dir, sizeof dir, "%s/blocked", f->dir);
+    snprintf(db, sizeof db, "%s/cmpd.db", dir);
+    snprintf(blocker, sizeof blocker, "%s%s", db, STORE_SQLITE_EPOCH_SUFFIX);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mkdir(blocker, 0700), 0);
+    assert_int_equal(store_open(dir, &a, &f->err), 0);
+    assert_int_equal(store_open(dir, &b, &f->err), 0);
+    assert_null(store__sqlite_tenant_cache(a));
+    put_tenant(f, b, f->tenant_a, true, false);
+    assert_true(licensed(f, a, f->tenant_a));
+    put_tenant(f, b, f->tenant_a, false, false);
+    assert_false(licensed(f, a, f->tenant_a));
+    store_close(a);
+    store_close(b);
+    assert_int_equal(rmdir(blocker), 0);
+    remove_db_files(db);
+    assert_int_equal(rmdir(dir), 0);
 }
 
 /* ---- the statement cache ---- */
@@ -812,6 +976,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_error_text_stays_in_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_locked_database_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_damaged_row_is_a_store_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_epoch_file_is_private_and_counts_updates,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_tenant_change_without_a_bump_is_seen_after_the_ttl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_tenant_set_by_the_cli_is_seen_at_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_without_the_epoch_file_tenants_are_not_cached,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_statement_cache_reuses_and_evicts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_big_tenant_pages_read_only_the_page, setup,

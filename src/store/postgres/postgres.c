@@ -10,7 +10,9 @@
  * parameters.  Rows of another tenant are never touched: the tenant id is part of every WHERE
  * clause, and another tenant's row is CMP_ENOTFOUND with an unknown id's message.  Throttle
  * counters are the database's (table `throttle`, function cmpd_throttle_take of schema v4), so
- * every instance counts in the same windows.
+ * every instance counts in the same windows.  Tenant lookups are answered from the connection's
+ * tenant cache (store/tenant_cache.c) until a notification on STORE_PG_TENANT_CHANNEL - sent by
+ * every tenant update, of any instance - or a reconnect advances its epoch (postgres_conn.c).
  */
 #include <libpq-fe.h>
 #include <string.h>
@@ -67,18 +69,42 @@ static int tenant_get(struct pg_store *s, const char *tenant, struct store_tenan
     return rc;
 }
 
+struct store__tenant_cache *store__pg_tenant_cache(struct store *base)
+{
+    return &from(base)->tenants;
+}
+
+/*
+ * The check before the call has taken the notifications that came (postgres_conn.c), so the epoch
+ * is current: the cache answers while its entry was filed under it; else the row is read and
+ * filed under the epoch of before the read (a notification arriving with the answer advances it).
+ * Without the check (tests switch it off) nothing reads the socket for notifications: no cache.
+ */
 static int pg_tenant_get(struct store *base, const char *tenant, struct store_tenant *out,
                          struct cmp_error *err)
 {
     struct pg_store *s = from(base);
     struct store__pg_attempt t = {0};
+    uint64_t epoch = 0;
     int rc = 0;
 
-    while (store__pg_attempt(s, &t, &rc, err))
+    while (store__pg_attempt(s, &t, &rc, err)) {
+        epoch = s->tenant_epoch;
+        if (s->precheck && store__tenant_cache_get(&s->tenants, tenant, epoch, out))
+            return 0;
         rc = tenant_get(s, tenant, out, err);
+    }
+    if (!rc && s->precheck)
+        store__tenant_cache_put(&s->tenants, out, epoch);
     return rc;
 }
 
+/*
+ * An update NOTIFYs STORE_PG_TENANT_CHANNEL from its own statement (PG_TENANT_PUT): every
+ * connection's cache, this one's included, drops its entries once it commits.  Adding a new
+ * tenant only (only_if_new) changes no row anyone can have cached - not-found is never cached -
+ * so it notifies nobody.
+ */
 static int pg_tenant_put(struct store *base, const struct store_tenant *t, bool only_if_new,
                          struct cmp_error *err)
 {
@@ -93,7 +119,8 @@ static int pg_tenant_put(struct store *base, const struct store_tenant *t, bool 
     store__pg_param(&p, t->intune_licensed ? "true" : "false");
     store__pg_param_int(&p, t->created);
     rc = store__pg_exec(s, only_if_new ? PG_TENANT_PUT_NEW : PG_TENANT_PUT, &p, false,
-                        PGRES_COMMAND_OK, "put tenant", &r, err);
+                        only_if_new ? PGRES_COMMAND_OK : PGRES_TUPLES_OK, "put tenant", &r, err);
+    store__tenant_cache_forget(&s->tenants, t->id);
     if (rc)
         return rc;
     PQclear(r);

@@ -16,6 +16,12 @@
  * once more at once (struct store__pg_attempt).  A server that cannot be reached is
  * CMP_EUNAVAILABLE.  PostgreSQL's messages are logged, never returned to the client, and the
  * password of the URI is never logged.
+ *
+ * Every session LISTENs on STORE_PG_TENANT_CHANNEL, and a tenant update NOTIFYs it from the same
+ * statement (so only once it commits).  The check before each call takes the notifications that
+ * came - those read with the results of earlier calls, and those waiting on the socket - and each
+ * advances the tenant epoch, which invalidates the connection's tenant cache; so does a reset,
+ * since a session that was gone may have missed some.
  */
 #include <libpq-fe.h>
 #include <poll.h>
@@ -49,8 +55,11 @@ static const char *const stmt_names[PG_COUNT] = {
 /* Statements whose text does not depend on the model table. */
 static const char *const fixed_sql[PG_COUNT] = {
     [PG_TENANT_GET] = "SELECT id, intune_licensed, created FROM tenants WHERE id = $1",
-    [PG_TENANT_PUT] = "INSERT INTO tenants (id, intune_licensed, created) VALUES ($1, $2, $3) "
-                      "ON CONFLICT (id) DO UPDATE SET intune_licensed = excluded.intune_licensed",
+    /* The update and its notification in one statement, so in one transaction. */
+    [PG_TENANT_PUT] = "WITH t AS (INSERT INTO tenants (id, intune_licensed, created) "
+                      "VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET intune_licensed = "
+                      "excluded.intune_licensed RETURNING id) "
+                      "SELECT pg_notify('" STORE_PG_TENANT_CHANNEL "', id) FROM t",
     [PG_TENANT_PUT_NEW] = "INSERT INTO tenants (id, intune_licensed, created) VALUES ($1, $2, $3) "
                           "ON CONFLICT (id) DO NOTHING",
     [PG_TENANT_LIST] = "SELECT id, intune_licensed, created FROM tenants ORDER BY id",
@@ -323,6 +332,13 @@ static int setup_session(struct pg_store *s, struct cmp_error *err)
     return rc;
 }
 
+/* Tenant notifications on the (new) session. */
+static int listen_tenants(struct pg_store *s, struct cmp_error *err)
+{
+    return store__pg_command(s, "LISTEN " STORE_PG_TENANT_CHANNEL, "listen for tenant changes",
+                             err);
+}
+
 /* A connection reset and reconnected: every statement of the old session is gone. */
 static int reconnect(struct pg_store *s, struct cmp_error *err)
 {
@@ -332,6 +348,7 @@ static int reconnect(struct pg_store *s, struct cmp_error *err)
     describe(s->conn, who, sizeof who);
     s->ready = false;
     store__pg_cache_clear(s, false);
+    s->tenant_epoch++; /* the notifications sent while the session was gone are lost */
     log_warn("postgres: the connection to %s was lost; reconnecting", who);
     PQreset(s->conn);
     if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -342,12 +359,27 @@ static int reconnect(struct pg_store *s, struct cmp_error *err)
     rc = setup_session(s, err);
     if (!rc)
         rc = prepare_all(s, err);
+    if (!rc)
+        rc = listen_tenants(s, err);
     if (rc)
         return rc;
     s->ready = true;
     s->stats.reconnects++;
     log_info("postgres: reconnected to %s", who);
     return 0;
+}
+
+/* Count the notifications libpq has read (all on the tenant channel: the only one listened to). */
+static void take_notifies(struct pg_store *s)
+{
+    for (;;) {
+        PGnotify *n = PQnotifies(s->conn);
+        if (!n)
+            break;
+        s->tenant_epoch++;
+        s->stats.tenant_notifies++;
+        PQfreemem(n);
+    }
 }
 
 int store__pg_check(struct pg_store *s, struct cmp_error *err)
@@ -360,9 +392,11 @@ int store__pg_check(struct pg_store *s, struct cmp_error *err)
             break;
         if (!PQconsumeInput(s->conn))
             break;
-        /* Parses what came: an error while idle reaches on_notice(). */
+        /* Parses what came: an error while idle reaches on_notice(), a notification the queue
+         * of PQnotifies(). */
         PQisBusy(s->conn);
     }
+    take_notifies(s);
     if (s->ready && !s->lost && PQstatus(s->conn) == CONNECTION_OK) {
         /* A call that failed half-way never leaves a transaction open; make sure of it. */
         store__pg_rollback(s);
@@ -457,6 +491,7 @@ int store__pg_open(const char *location, struct store **out, struct cmp_error *e
     }
     rc = rc ? rc : store__pg_migrate(s, err);
     rc = rc ? rc : prepare_all(s, err);
+    rc = rc ? rc : listen_tenants(s, err);
     rc = rc ? rc : build_list_columns(s, err);
     if (rc) {
         store__pg_close(&s->base);

@@ -1,6 +1,7 @@
 /*
  * store/postgres/postgres_impl.h - shared by the files of the PostgreSQL backend; nothing else
- * includes it (but test_store_postgres.c, for the counters and the test switch).
+ * includes it (but test_store_postgres.c, for the counters and the test switch, and test_store.c,
+ * for the tenant cache's counters).
  *
  *   postgres.c         tenants, partner insert/get/patch/delete, secrets, the ops table
  *   postgres_conn.c    the connection (open, session, fixed statements, the check before each
@@ -22,11 +23,18 @@
 #include "core/err.h"
 #include "store/stmt_cache.h"
 #include "store/store_impl.h"
+#include "store/tenant_cache.h"
 
 struct arena;
 struct graph_partner;
 struct pg_conn;   /* libpq's PGconn */
 struct pg_result; /* libpq's PGresult */
+
+/*
+ * Every connection LISTENs on this channel; a tenant write NOTIFYs it in its own transaction, so
+ * every connection's tenant cache (the one that wrote included) reads its entries again.
+ */
+#define STORE_PG_TENANT_CHANNEL "cmpd_tenants"
 
 /* Most parameters one fixed statement takes (an insert: tenant, id, 12 values, 2 times). */
 #define STORE_PG_MAX_PARAMS 24
@@ -55,6 +63,7 @@ struct store__pg_stats {
     uint64_t cache_hits; /* listing statements found prepared */
     uint64_t cache_misses;
     uint64_t cache_evictions; /* DEALLOCATEd to make room */
+    uint64_t tenant_notifies; /* notifications received on STORE_PG_TENANT_CHANNEL */
 };
 
 struct pg_store {
@@ -67,6 +76,10 @@ struct pg_store {
     struct buf json;      /* scratch for the assignment collections being sent */
     struct store__stmt_cache cache; /* of listings; handles are owned statement names */
     struct store__pg_stats stats;
+    /* The tenant epoch: notifications received on STORE_PG_TENANT_CHANNEL, and resets (which
+     * may have missed some).  Advanced by store__pg_check, which reads what waits unasked. */
+    uint64_t tenant_epoch;
+    struct store__tenant_cache tenants; /* the tenant rows read, filed under the epoch */
 };
 
 /* Parameters of one fixed statement, as text (NULL is SQL NULL) but for a binary bytea. */
@@ -87,7 +100,8 @@ void store__pg_close(struct store *s);
 
 /*
  * Before each call: find a connection the server has closed (without blocking) or that the last
- * call found broken, and reconnect it.  0 when the connection is ready; CMP_EUNAVAILABLE (retry
+ * call found broken, and reconnect it; take the tenant notifications that came (each advances
+ * s->tenant_epoch, as does a reset).  0 when the connection is ready; CMP_EUNAVAILABLE (retry
  * after 1 s) when the server cannot be reached.
  */
 int store__pg_check(struct pg_store *s, struct cmp_error *err);
@@ -156,6 +170,9 @@ void store__pg_param_bytes(struct store__pg_params *p, const void *v, size_t n);
 /* Counters of a PostgreSQL store; and the switch of the check before each call (tests). */
 void store__pg_stats(struct store *s, struct store__pg_stats *out);
 void store__pg_set_precheck(struct store *s, bool on);
+
+/* The tenant cache of a PostgreSQL store (tests); it answers only while the check is on. */
+struct store__tenant_cache *store__pg_tenant_cache(struct store *s);
 
 /* ---- postgres_schema.c ---- */
 

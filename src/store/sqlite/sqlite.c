@@ -13,13 +13,19 @@
  * owner-only (0600).  SQLite's own messages are logged,
  * never returned to the client.  Throttle counters are not written to the database: they live in
  * this process's memory (store/window.c), one window per database file shared by its connections.
+ * Tenant lookups are answered from the connection's tenant cache (store/tenant_cache.c) while the
+ * tenant epoch - 8 bytes in PATH-tenants, mapped shared by every process that opens the database
+ * and bumped around every tenant write - has not moved since the row was read.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -172,6 +178,73 @@ static int bind_text(struct sqlite_store *s, sqlite3_stmt *st, int i, const char
     return 0;
 }
 
+/* ---- the tenant epoch ---- */
+
+/* The counter is shared between processes: its atomics must not take a lock of this process. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && sizeof(atomic_ullong) == 8,
+               "the tenant epoch is a lock-free 8-byte counter");
+
+/* Map the 8 bytes of epoch file `name` into *out, creating it (0600, zeroes) when missing; NULL,
+ * or why not. */
+static const char *open_epoch(const char *name, atomic_ullong **out)
+{
+    const off_t size = sizeof **out;
+    struct stat sb;
+    const char *why = NULL;
+    void *p;
+    int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+    if (fd < 0)
+        return strerror(errno);
+    if (fstat(fd, &sb) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(sb.st_mode))
+        why = "not a regular file";
+    /* Extending the file zeroes the new bytes; a file of 8 bytes already keeps its count. */
+    else if (sb.st_size < size && ftruncate(fd, size) != 0)
+        why = strerror(errno);
+    if (!why) {
+        p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED)
+            why = strerror(errno);
+        else
+            *out = p;
+    }
+    close(fd);
+    return why;
+}
+
+/*
+ * Map the tenant epoch of database `path`.  Without it (a read-only directory...) this connection
+ * reads every tenant lookup from the database: a warning, once per process, never an error.
+ */
+static void map_epoch(struct sqlite_store *s, const char *path)
+{
+    static atomic_flag warned = ATOMIC_FLAG_INIT; /* the one piece of state: a log line's */
+    char name[PATH_MAX];
+    const char *why = "the path is too long";
+
+    if (snprintf(name, sizeof name, "%s%s", path, STORE_SQLITE_EPOCH_SUFFIX) < (int)sizeof name)
+        why = open_epoch(name, &s->tenant_epoch);
+    if (why && !atomic_flag_test_and_set(&warned))
+        log_warn("sqlite: cannot map %s%s (%s): tenant lookups are not cached", path,
+                 STORE_SQLITE_EPOCH_SUFFIX, why);
+}
+
+/* Every process's tenant cache of the database reads its entries again. */
+static void bump_epoch(struct sqlite_store *s)
+{
+    if (s->tenant_epoch)
+        atomic_fetch_add(s->tenant_epoch, 1);
+}
+
+struct store__tenant_cache *store__sqlite_tenant_cache(struct store *base)
+{
+    struct sqlite_store *s = from(base);
+
+    return s->tenant_epoch ? &s->tenants : NULL;
+}
+
 /* ---- connection ---- */
 
 static void sq_close(struct store *base)
@@ -190,6 +263,8 @@ static void sq_close(struct store *base)
     buf_fini(&s->json);
     store__window_release(s->window);
     store__checkpointer_release(s->checkpointer); /* after the close: its hook is gone */
+    if (s->tenant_epoch)
+        munmap(s->tenant_epoch, sizeof *s->tenant_epoch);
     free(s);
 }
 
@@ -287,6 +362,7 @@ static int sq_open(const char *path, struct store **out, struct cmp_error *err)
         sq_close(&s->base);
         return rc;
     }
+    map_epoch(s, path);
     *out = &s->base;
     return 0;
 }
@@ -325,10 +401,10 @@ static int read_tenant(sqlite3_stmt *st, struct store_tenant *t, struct cmp_erro
     return 0;
 }
 
-static int sq_tenant_get(struct store *base, const char *tenant, struct store_tenant *out,
-                         struct cmp_error *err)
+/* Read tenant `tenant` from the database. */
+static int read_tenant_row(struct sqlite_store *s, const char *tenant, struct store_tenant *out,
+                           struct cmp_error *err)
 {
-    struct sqlite_store *s = from(base);
     sqlite3_stmt *st = s->st[ST_TENANT_GET];
     int rc = bind_text(s, st, 1, tenant, err);
     int src;
@@ -346,14 +422,46 @@ static int sq_tenant_get(struct store *base, const char *tenant, struct store_te
     return rc;
 }
 
+/*
+ * From the cache while the epoch has not moved since the entry was read; else from the database,
+ * under the epoch loaded before the read: a write committed after the read bumps it past that.
+ */
+static int sq_tenant_get(struct store *base, const char *tenant, struct store_tenant *out,
+                         struct cmp_error *err)
+{
+    struct sqlite_store *s = from(base);
+    unsigned long long epoch = 0;
+    int rc;
+
+    if (s->tenant_epoch) {
+        epoch = atomic_load_explicit(s->tenant_epoch, memory_order_acquire);
+        if (store__tenant_cache_get(&s->tenants, tenant, epoch, out))
+            return 0;
+    }
+    rc = read_tenant_row(s, tenant, out, err);
+    if (!rc && s->tenant_epoch)
+        store__tenant_cache_put(&s->tenants, out, epoch);
+    return rc;
+}
+
+/*
+ * One statement, its own transaction.  A change bumps the epoch before the write (a reader that
+ * read before it is invalidated even if this process dies after the commit) and after the commit
+ * (a reader that read between the first bump and the commit is invalidated too).  Adding a new
+ * tenant only (only_if_new) changes no row anyone can have cached - not-found is never cached -
+ * so it bumps nothing.
+ */
 static int sq_tenant_put(struct store *base, const struct store_tenant *t, bool only_if_new,
                          struct cmp_error *err)
 {
     struct sqlite_store *s = from(base);
     sqlite3_stmt *st = s->st[only_if_new ? ST_TENANT_PUT_NEW : ST_TENANT_PUT];
-    int src = sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
+    int src;
     int rc = 0;
 
+    if (!only_if_new)
+        bump_epoch(s);
+    src = sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
     if (src == SQLITE_OK)
         src = sqlite3_bind_int(st, 2, t->intune_licensed ? 1 : 0);
     if (src == SQLITE_OK)
@@ -363,6 +471,9 @@ static int sq_tenant_put(struct store *base, const struct store_tenant *t, bool 
     if (src != SQLITE_DONE)
         rc = store__sqlite_error(s->db, src, "put tenant", err);
     done(st);
+    if (!only_if_new)
+        bump_epoch(s);
+    store__tenant_cache_forget(&s->tenants, t->id);
     return rc;
 }
 

@@ -1,8 +1,10 @@
 /*
  * store/sqlite/sqlite_impl.h - shared by the files of the SQLite backend; nothing else includes it
- * (but test_store_sqlite.c, for the statement cache's counters).
+ * (but test_store_sqlite.c, for the statement cache's counters, and test_store.c, for the tenant
+ * cache's).
  *
- *   sqlite.c         the connection, tenants, partner insert/get/patch/delete
+ *   sqlite.c         the connection, tenants (and the tenant epoch file), partner
+ *                    insert/get/patch/delete
  *   sqlite_row.c     partner rows: the column lists from the model table, binding and reading
  *   sqlite_list.c    listing and counting through store/sql.c, and the statement cache
  *   sqlite_schema.c  the versioned migrations
@@ -11,6 +13,7 @@
 #ifndef CMP_STORE_SQLITE_IMPL_H
 #define CMP_STORE_SQLITE_IMPL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +21,7 @@
 #include "core/buf.h"
 #include "store/stmt_cache.h"
 #include "store/store_impl.h"
+#include "store/tenant_cache.h"
 
 struct arena;
 struct cmp_error;
@@ -58,7 +62,17 @@ struct sqlite_store {
     struct store__checkpointer *checkpointer; /* acquired: the WAL checkpoints of the file */
     bool batching; /* the group committer's connection: its own checkpoint waits for after_batch */
     bool log_full; /* a commit left the log past the inline threshold (when batching) */
+    /* Mapped (MAP_SHARED): the tenant epoch of the database, the 8 bytes of <db>-tenants that
+     * every process opening it maps and every tenant write bumps.  NULL: no tenant caching. */
+    atomic_ullong *tenant_epoch;
+    struct store__tenant_cache tenants; /* the tenant rows read, filed under the epoch */
 };
+
+/* Next to the database file: the tenant epoch (PATH-tenants). */
+#define STORE_SQLITE_EPOCH_SUFFIX "-tenants"
+
+/* The tenant cache of a SQLite store, NULL when it has none (no epoch file); for tests. */
+struct store__tenant_cache *store__sqlite_tenant_cache(struct store *s);
 
 /*
  * Log SQLite's message for `rc` (with `what` we were doing) and record the client-facing error:
