@@ -3,6 +3,7 @@
  */
 #include "core/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ void buf_reset(struct buf *b)
         b->data[0] = '\0';
 }
 
-static int reserve(struct buf *b, size_t n)
+int buf_reserve(struct buf *b, size_t n)
 {
     size_t want;
     size_t cap;
@@ -56,7 +57,7 @@ static int reserve(struct buf *b, size_t n)
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
-    int rc = reserve(b, n);
+    int rc = buf_reserve(b, n);
 
     if (rc)
         return rc;
@@ -88,7 +89,7 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return CMP_EINTERNAL;
-    rc = reserve(b, (size_t)n);
+    rc = buf_reserve(b, (size_t)n);
     if (rc)
         return rc;
     va_start(ap, fmt);
@@ -98,10 +99,72 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     return 0;
 }
 
-/* The escaping loop of buf_append_json_escaped(); may stop part way. */
-static int append_escaped(struct buf *b, const char *s, size_t n)
+/* ---- JSON strings ---- */
+
+/* Does byte `c` stand for itself inside a JSON string? */
+static int json_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* Write the escape of byte `c` (one that is not json_plain) at `e`; returns its length. */
+static size_t json_escape(unsigned char c, char *e)
 {
     static const char hex[] = "0123456789abcdef";
+
+    e[0] = '\\';
+    switch (c) {
+    case '"':
+        e[1] = '"';
+        return 2;
+    case '\\':
+        e[1] = '\\';
+        return 2;
+    case '\n':
+        e[1] = 'n';
+        return 2;
+    case '\r':
+        e[1] = 'r';
+        return 2;
+    case '\t':
+        e[1] = 't';
+        return 2;
+    case '\b':
+        e[1] = 'b';
+        return 2;
+    case '\f':
+        e[1] = 'f';
+        return 2;
+    default:
+        e[1] = 'u';
+        e[2] = '0';
+        e[3] = '0';
+        e[4] = hex[c >> 4];
+        e[5] = hex[c & 15];
+        return 6;
+    }
+}
+
+/* Escape `n` bytes of `s` into `d`, which has room for 6 * n; returns the bytes written. */
+static size_t escape_into(char *d, const char *s, size_t n)
+{
+    char *start = d;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (json_plain(c))
+            *d++ = (char)c;
+        else
+            d += json_escape(c, d);
+    }
+    return (size_t)(d - start);
+}
+
+/* The escaping loop run by run, for a buffer too near its cap for the worst case; may stop part
+ * way. */
+static int append_escaped(struct buf *b, const char *s, size_t n)
+{
     size_t i;
     size_t run = 0;
     int rc;
@@ -109,9 +172,8 @@ static int append_escaped(struct buf *b, const char *s, size_t n)
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char esc[6];
-        size_t elen = 2;
 
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (json_plain(c)) {
             run++;
             continue;
         }
@@ -119,39 +181,7 @@ static int append_escaped(struct buf *b, const char *s, size_t n)
         if (rc)
             return rc;
         run = 0;
-        esc[0] = '\\';
-        switch (c) {
-        case '"':
-            esc[1] = '"';
-            break;
-        case '\\':
-            esc[1] = '\\';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            elen = 6;
-            break;
-        }
-        rc = buf_append(b, esc, elen);
+        rc = buf_append(b, esc, json_escape(c, esc));
         if (rc)
             return rc;
     }
@@ -161,8 +191,15 @@ static int append_escaped(struct buf *b, const char *s, size_t n)
 int buf_append_json_escaped(struct buf *b, const char *s, size_t n)
 {
     size_t len = b->len;
-    int rc = append_escaped(b, s, n);
+    int rc;
 
+    /* With room for the worst case (every byte a \u00XX) it is one pass without checks. */
+    if (n <= SIZE_MAX / 6 && buf_reserve(b, 6 * n) == 0) {
+        b->len += escape_into(b->data + b->len, s, n);
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    rc = append_escaped(b, s, n);
     /* Like every append, a failed one leaves the buffer as it was. */
     if (rc && b->data) {
         b->len = len;

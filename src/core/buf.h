@@ -27,6 +27,13 @@ void buf_fini(struct buf *b);
 /* Forget the contents but keep the memory. */
 void buf_reset(struct buf *b);
 
+/*
+ * Make room for `n` more bytes (and the NUL) so that appends of up to `n` bytes in all need no
+ * further allocation.  0, CMP_ETOOLARGE when len + n is past the cap, or CMP_ENOMEM; the contents
+ * are unchanged either way.
+ */
+int buf_reserve(struct buf *b, size_t n);
+
 /* Append `n` bytes.  0, CMP_ETOOLARGE past the cap, or CMP_ENOMEM. */
 int buf_append(struct buf *b, const void *p, size_t n);
 
@@ -39,7 +46,11 @@ int buf_putc(struct buf *b, char c);
 /* Append formatted text. */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Append `n` bytes of `s` as the body of a JSON string (no quotes), escaping as RFC 8259 asks. */
+/*
+ * Append `n` bytes of `s` as the body of a JSON string (no quotes), escaping as RFC 8259 asks and
+ * as yajl does: \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00XX, everything else (DEL,
+ * '/', UTF-8 sequences) as is.
+ */
 int buf_append_json_escaped(struct buf *b, const char *s, size_t n);
 
 /* Take the data (caller frees with free()); the buffer is left empty. */

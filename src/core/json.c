@@ -381,3 +381,41 @@ int json_int64(const struct json_value *v, int64_t *out)
         return CMP_EBADREQUEST;
     return str_to_int64(v->u.str.p, v->u.str.n, INT64_MIN, INT64_MAX, out);
 }
+
+/* ---- plain strings ---- */
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Nonzero when a byte of `x` is below `n` (n <= 128); exact as to whether any is. */
+static uint64_t has_less(uint64_t x, uint64_t n)
+{
+    return (x - ONES * n) & ~x & HIGHS;
+}
+
+/* Nonzero when a byte of `x` is `c`; exact as to whether any is. */
+static uint64_t has_byte(uint64_t x, uint64_t c)
+{
+    return has_less(x ^ (ONES * c), 1);
+}
+
+bool json_is_plain(const char *s, size_t n, bool *ascii)
+{
+    uint64_t special = 0;
+    uint64_t high = 0;
+    size_t i;
+
+    for (i = 0; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        high |= x;
+        special |= has_less(x, 0x20) | has_byte(x, '"') | has_byte(x, '\\');
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        high |= c;
+        special |= c < 0x20 || c == '"' || c == '\\';
+    }
+    *ascii = (high & HIGHS) == 0;
+    return special == 0;
+}

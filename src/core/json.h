@@ -65,4 +65,12 @@ const char *json_type_name(enum json_type t);
 /* Number `v` as an exact int64, or CMP_EBADREQUEST if it is not an integer in range. */
 int json_int64(const struct json_value *v, int64_t *out);
 
+/*
+ * Can `n` bytes stand for themselves inside a JSON string, none of them below 0x20, '"' or '\\'?
+ * *ascii (OUT) tells whether all are below 0x80 (when not, they may still need a UTF-8 check).
+ * Looks at eight bytes at a time: for writers that copy the common string whole, and readers
+ * that take text without escapes as it is.
+ */
+bool json_is_plain(const char *s, size_t n, bool *ascii);
+
 #endif

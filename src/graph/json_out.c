@@ -2,14 +2,16 @@
  * graph/json_out.c - struct graph_partner -> compact JSON, printed straight into the caller's
  * buffer, no tree.
  *
- * A small generator of our own (no library: the output is a fixed shape of maps, arrays, strings,
- * booleans and null, and yajl's callback per token cost a third of a page of 100 partners): it
- * tracks, per open map or array, how many tokens it holds, to put the ',' and ':' between them.
- * Strings are checked to be UTF-8 and escaped as yajl escapes them (buf_append_json_escaped), so
- * the bytes are the same as before.  Its calls are "sticky": the first failure (a buffer past its
- * cap, a string that is not UTF-8, an enum index out of range, nesting past GEN_MAX_DEPTH) is kept
- * and every later call does nothing, so writers read as a plain sequence.  On failure the buffer
- * is cut back to where it was.
+ * The output is a fixed shape, so it is written as fixed pieces straight into the buffer's memory
+ * (one capacity check per piece): a member's name with its quotes, colon and leading comma in one
+ * copy; a string value looked at eight bytes at a time and copied whole when nothing in it needs
+ * an escape (the common case).  No library: yajl's callback per token cost a third of a page of
+ * 100 partners.  Strings are checked to be UTF-8 and escaped as yajl escapes them
+ * (buf_append_json_escaped), so the bytes are the same as yajl's.
+ *
+ * Writes are "sticky": the first failure (a buffer past its cap, a string that is not UTF-8, an
+ * enum index or target kind out of range) is kept and every later piece is dropped, so writers
+ * read as a plain sequence.  On failure the buffer is cut back to where it was.
  *
  * A target is written as {"@odata.type":"#microsoft.graph.<type>"
  * [,"deviceAndAppManagementAssignmentFilterId":…,"deviceAndAppManagementAssignmentFilterType":…]
@@ -24,20 +26,17 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "core/str.h"
-
-#define GEN_MAX_DEPTH 8
 
 struct gen {
     struct buf *b;
     size_t start; /* length of b before this write */
+    size_t limit; /* b->len may grow to this without a check: min(b->cap - 1, b->max) */
     int rc;       /* the first failure, or 0 */
-    int depth;    /* open maps and arrays */
-    bool map[GEN_MAX_DEPTH];
-    size_t count[GEN_MAX_DEPTH]; /* tokens in it so far (a map's keys and values both count) */
 };
 
-/* ---- sticky generator calls ---- */
+/* ---- sticky writes ---- */
 
 static void fail(struct gen *w, int rc)
 {
@@ -45,81 +44,144 @@ static void fail(struct gen *w, int rc)
         w->rc = rc;
 }
 
-static void emit(struct gen *w, const char *s, size_t n)
+static void set_limit(struct gen *w)
+{
+    const struct buf *b = w->b;
+
+    if (!b->cap)
+        w->limit = 0;
+    else
+        w->limit = b->cap - 1 < b->max ? b->cap - 1 : b->max;
+}
+
+/* Grow the buffer for `n` more bytes: where they go, or NULL (with w->rc set). */
+static char *grow(struct gen *w, size_t n)
+{
+    int rc;
+
+    if (w->rc)
+        return NULL;
+    rc = buf_reserve(w->b, n);
+    if (rc) {
+        fail(w, rc);
+        return NULL;
+    }
+    set_limit(w);
+    return w->b->data + w->b->len;
+}
+
+/*
+ * Where `n` more bytes go, or NULL (with w->rc set).  Inline, so that copies of a known size
+ * become a few moves.  The caller adds what it wrote to b->len.
+ */
+static inline char *room(struct gen *w, size_t n)
 {
     struct buf *b = w->b;
 
-    if (w->rc)
-        return;
-    if (b->len + n < b->cap && b->len + n <= b->max) { /* room (and for the NUL): no call */
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = '\0';
-        return;
-    }
-    w->rc = buf_append(b, s, n);
+    if (!w->rc && b->data && n <= w->limit - b->len)
+        return b->data + b->len;
+    return grow(w, n);
 }
 
-/* The separator a new token needs: ',' between members or items, ':' after a key. */
-static void separate(struct gen *w)
+static inline void put(struct gen *w, const char *s, size_t n)
 {
-    size_t n;
+    char *d = room(w, n);
 
-    if (w->rc || w->depth == 0)
+    if (!d)
         return;
-    n = w->count[w->depth - 1]++;
-    if (n == 0)
-        return;
-    if (w->map[w->depth - 1])
-        emit(w, n % 2 ? ":" : ",", 1);
-    else
-        emit(w, ",", 1);
+    memcpy(d, s, n);
+    w->b->len += n;
 }
 
-static void put_strn(struct gen *w, const char *s, size_t n)
+/* A piece of ours given as a string literal. */
+#define PUT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+/* A string of ours (a property name, an enum member, a type name: nothing to escape). */
+static void put_name(struct gen *w, const char *s)
 {
-    if (w->rc)
+    put(w, s, strlen(s));
+}
+
+/* ,"name": (no comma before the first member). */
+static void put_key(struct gen *w, bool *first, const char *name)
+{
+    size_t n = strlen(name); /* one of ours: short */
+    size_t k = 0;
+    char *d = room(w, n + 4);
+
+    if (!d)
         return;
-    if (!str_is_utf8(s, n)) {
+    if (!*first)
+        d[k++] = ',';
+    d[k++] = '"';
+    memcpy(d + k, name, n);
+    k += n;
+    d[k++] = '"';
+    d[k++] = ':';
+    w->b->len += k;
+    *first = false;
+}
+
+/* ---- strings ---- */
+
+/*
+ * A quoted JSON string, checked to be UTF-8 when `check`: one copy when every byte stands for
+ * itself (the common case), else escaped.
+ */
+static void put_quoted(struct gen *w, const char *s, bool check)
+{
+    size_t n = strlen(s);
+    bool plain;
+    bool ascii;
+    char *d;
+
+    plain = json_is_plain(s, n, &ascii);
+    if (check && !ascii && !str_is_utf8(s, n)) {
         fail(w, CMP_EINTERNAL);
         return;
     }
-    separate(w);
-    emit(w, "\"", 1);
-    if (!w->rc)
-        w->rc = buf_append_json_escaped(w->b, s, n);
-    emit(w, "\"", 1);
+    if (!plain) {
+        PUT(w, "\"");
+        if (!w->rc) {
+            fail(w, buf_append_json_escaped(w->b, s, n));
+            set_limit(w);
+        }
+        PUT(w, "\"");
+        return;
+    }
+    if (n > SIZE_MAX - 2) {
+        fail(w, CMP_ETOOLARGE);
+        return;
+    }
+    d = room(w, n + 2);
+    if (!d)
+        return;
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    w->b->len += n + 2;
 }
 
-static void put_str(struct gen *w, const char *s)
+static void put_string(struct gen *w, const char *s)
 {
-    put_strn(w, s, strlen(s));
-}
-
-/* A string of ours (a property name, an enum member: ASCII, nothing to escape). */
-static void put_lit(struct gen *w, const char *s)
-{
-    separate(w);
-    emit(w, "\"", 1);
-    emit(w, s, strlen(s));
-    emit(w, "\"", 1);
+    put_quoted(w, s, true);
 }
 
 /* A nullable string: NULL is JSON null. */
 static void put_nullable(struct gen *w, const char *s)
 {
-    if (s) {
-        put_str(w, s);
-        return;
-    }
-    separate(w);
-    emit(w, "null", 4);
+    if (s)
+        put_string(w, s);
+    else
+        PUT(w, "null");
 }
 
 static void put_bool(struct gen *w, bool b)
 {
-    separate(w);
-    emit(w, b ? "true" : "false", b ? 4 : 5);
+    if (b)
+        PUT(w, "true");
+    else
+        PUT(w, "false");
 }
 
 static void put_enum(struct gen *w, const struct graph_enum *e, int i)
@@ -128,75 +190,28 @@ static void put_enum(struct gen *w, const struct graph_enum *e, int i)
         fail(w, CMP_EINTERNAL);
         return;
     }
-    put_lit(w, e->members[i]);
+    PUT(w, "\"");
+    put_name(w, e->members[i]);
+    PUT(w, "\"");
 }
 
-static void open_container(struct gen *w, bool map)
-{
-    if (w->rc)
-        return;
-    if (w->depth == GEN_MAX_DEPTH) {
-        fail(w, CMP_EINTERNAL);
-        return;
-    }
-    separate(w);
-    emit(w, map ? "{" : "[", 1);
-    w->map[w->depth] = map;
-    w->count[w->depth] = 0;
-    w->depth++;
-}
-
-static void close_container(struct gen *w, bool map)
-{
-    if (w->rc)
-        return;
-    if (w->depth == 0 || w->map[w->depth - 1] != map || (map && w->count[w->depth - 1] % 2)) {
-        fail(w, CMP_EINTERNAL); /* a writer bug: closed the wrong thing, or a key without value */
-        return;
-    }
-    w->depth--;
-    emit(w, map ? "}" : "]", 1);
-}
-
-static void open_map(struct gen *w)
-{
-    open_container(w, true);
-}
-
-static void close_map(struct gen *w)
-{
-    close_container(w, true);
-}
-
-static void open_array(struct gen *w)
-{
-    open_container(w, false);
-}
-
-static void close_array(struct gen *w)
-{
-    close_container(w, false);
-}
-
-static int gen_begin(struct gen *w, struct buf *out)
+static void gen_begin(struct gen *w, struct buf *out)
 {
     w->b = out;
     w->start = out->len;
     w->rc = 0;
-    w->depth = 0;
-    return 0;
+    set_limit(w);
 }
 
-/* On failure cut the buffer back.  Returns the first failure. */
+/* NUL-terminate, or on failure cut the buffer back.  Returns the first failure. */
 static int gen_end(struct gen *w)
 {
-    if (!w->rc && w->depth != 0)
-        w->rc = CMP_EINTERNAL;
-    if (w->rc) {
-        w->b->len = w->start;
-        if (w->b->data)
-            w->b->data[w->start] = '\0';
-    }
+    struct buf *b = w->b;
+
+    if (w->rc)
+        b->len = w->start;
+    if (b->data)
+        b->data[b->len] = '\0';
     return w->rc;
 }
 
@@ -207,29 +222,27 @@ static void write_target(struct gen *w, const struct graph_assignment *as, enum 
     const struct graph_target_type *t;
 
     if ((unsigned)as->kind >= GRAPH_TARGET_COUNT) {
-        if (!w->rc)
-            w->rc = CMP_EINTERNAL;
+        fail(w, CMP_EINTERNAL);
         return;
     }
     t = &graph_target_types[as->kind];
-    open_map(w);
-    put_lit(w, "@odata.type");
-    separate(w);
-    emit(w, "\"#" GRAPH_NS, sizeof "\"#" GRAPH_NS - 1);
-    emit(w, t->name, strlen(t->name));
-    emit(w, "\"", 1);
+    PUT(w, "{\"target\":{\"@odata.type\":\"#" GRAPH_NS);
+    put_name(w, t->name);
+    PUT(w, "\"");
     /* Inherited properties first, as OData serialises them (and as the beta docs show). */
     if ((unsigned)v & GRAPH_BETA) {
-        put_lit(w, "deviceAndAppManagementAssignmentFilterId");
+        PUT(w, ",\"deviceAndAppManagementAssignmentFilterId\":");
         put_nullable(w, as->filter_id);
-        put_lit(w, "deviceAndAppManagementAssignmentFilterType");
+        PUT(w, ",\"deviceAndAppManagementAssignmentFilterType\":");
         put_enum(w, &graph_enum_filter_type, as->filter_type);
     }
     if (t->id_prop) {
-        put_lit(w, t->id_prop);
+        PUT(w, ",\"");
+        put_name(w, t->id_prop);
+        PUT(w, "\":");
         put_nullable(w, as->target_id);
     }
-    close_map(w);
+    PUT(w, "}}");
 }
 
 static void write_assignments(struct gen *w, const struct graph_assignments *l,
@@ -237,24 +250,21 @@ static void write_assignments(struct gen *w, const struct graph_assignments *l,
 {
     size_t i;
 
-    open_array(w);
-    for (i = 0; i < l->n; i++) {
-        open_map(w);
-        put_lit(w, "target");
+    PUT(w, "[");
+    for (i = 0; i < l->n && !w->rc; i++) {
+        if (i)
+            PUT(w, ",");
         write_target(w, &l->items[i], v);
-        close_map(w);
     }
-    close_array(w);
+    PUT(w, "]");
 }
 
 int graph_assignments_write(struct buf *out, const struct graph_assignments *l,
                             enum graph_version v)
 {
     struct gen w;
-    int rc = gen_begin(&w, out);
 
-    if (rc)
-        return rc;
+    gen_begin(&w, out);
     write_assignments(&w, l, v);
     return gen_end(&w);
 }
@@ -267,7 +277,7 @@ static void write_value(struct gen *w, const struct graph_prop *prop, const stru
     const void *src = (const char *)p + prop->offset;
 
     if (prop->flags & PROP_KEY) {
-        put_str(w, p->id); /* the key is an array in the struct, not a pointer */
+        put_string(w, p->id); /* the key is an array in the struct, not a pointer */
         return;
     }
     switch (prop->type) {
@@ -275,7 +285,8 @@ static void write_value(struct gen *w, const struct graph_prop *prop, const stru
         put_nullable(w, *(const char *const *)src);
         break;
     case EDM_DATETIMEOFFSET:
-        put_str(w, *(const char *const *)src ? *(const char *const *)src : GRAPH_DEFAULT_HEARTBEAT);
+        put_string(w,
+                   *(const char *const *)src ? *(const char *const *)src : GRAPH_DEFAULT_HEARTBEAT);
         break;
     case EDM_ENUM:
         put_enum(w, prop->enums, *(const int *)src);
@@ -305,76 +316,60 @@ int graph_partner_write(struct buf *out, const struct graph_partner *p, enum gra
                         uint32_t select, const char *context)
 {
     struct gen w;
+    bool first = true;
     size_t i;
-    int rc = gen_begin(&w, out);
 
-    if (rc)
-        return rc;
-    open_map(&w);
+    gen_begin(&w, out);
+    PUT(&w, "{");
     if (context) {
-        put_lit(&w, "@odata.context");
-        put_str(&w, context);
+        put_key(&w, &first, "@odata.context");
+        put_string(&w, context);
     }
     if (selects_all(select, v)) {
-        put_lit(&w, "@odata.type");
-        put_lit(&w, "#" GRAPH_PARTNER_TYPE);
+        put_key(&w, &first, "@odata.type");
+        PUT(&w, "\"#" GRAPH_PARTNER_TYPE "\"");
     }
-    for (i = 0; i < GRAPH_P_COUNT; i++) {
+    for (i = 0; i < GRAPH_P_COUNT && !w.rc; i++) {
         const struct graph_prop *prop = &graph_partner_props[i];
         if (!(prop->versions & (unsigned)v))
             continue;
         /* Graph returns the key whatever $select says. */
         if (!(prop->flags & PROP_KEY) && !(select & GRAPH_PROP_BIT(prop->id)))
             continue;
-        put_lit(&w, prop->name);
+        put_key(&w, &first, prop->name);
         write_value(&w, prop, p, v);
     }
-    close_map(&w);
+    PUT(&w, "}");
     return gen_end(&w);
 }
 
 /* ---- collections ---- */
 
-/* Append ,"key":"value" (no comma for the first member), the value JSON-escaped. */
-static int put_member(struct buf *out, bool *first, const char *key, const char *value)
-{
-    int rc = buf_puts(out, *first ? "\"" : ",\"");
-
-    *first = false;
-    if (!rc)
-        rc = buf_puts(out, key);
-    if (!rc)
-        rc = buf_puts(out, "\":\"");
-    if (!rc)
-        rc = buf_append_json_escaped(out, value, strlen(value));
-    if (!rc)
-        rc = buf_putc(out, '"');
-    return rc;
-}
-
 int graph_collection_begin(struct buf *out, const char *context, int64_t count,
                            const char *next_link)
 {
-    size_t start = out->len;
+    struct gen w;
     bool first = true;
-    int rc = buf_putc(out, '{');
+    char num[24];
 
-    if (!rc && context)
-        rc = put_member(out, &first, "@odata.context", context);
-    if (!rc && count >= 0) {
-        rc = buf_printf(out, "%s\"@odata.count\":%" PRId64, first ? "" : ",", count);
-        first = false;
+    gen_begin(&w, out);
+    PUT(&w, "{");
+    /* The URLs are escaped but not checked: they hold what the client sent. */
+    if (context) {
+        put_key(&w, &first, "@odata.context");
+        put_quoted(&w, context, false);
     }
-    if (!rc && next_link)
-        rc = put_member(out, &first, "@odata.nextLink", next_link);
-    if (!rc)
-        rc = buf_puts(out, first ? "\"value\":[" : ",\"value\":[");
-    if (rc) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
+    if (count >= 0) {
+        put_key(&w, &first, "@odata.count");
+        put(&w, num, (size_t)snprintf(num, sizeof num, "%" PRId64, count));
     }
-    return rc;
+    if (next_link) {
+        put_key(&w, &first, "@odata.nextLink");
+        put_quoted(&w, next_link, false);
+    }
+    put_key(&w, &first, "value");
+    PUT(&w, "[");
+    return gen_end(&w);
 }
 
 int graph_collection_end(struct buf *out)

@@ -1,10 +1,11 @@
 /*
  * graph/json_out.h - struct graph_partner -> JSON, written straight into a buffer.
  *
- * No JSON tree is built: values are written in the wire order of the model table by a small
- * generator of json_out.c (yajl's escaping, byte for byte).  v1.0 output omits beta-only properties and the beta target filter properties; beta
- * output always carries deviceAndAppManagementAssignmentFilterType ("none" when unset).  Targets
- * always carry "@odata.type": "#microsoft.graph.<type>"; the entity carries
+ * No JSON tree is built: values are written in the wire order of the model table as fixed pieces
+ * (json_out.c), strings escaped as yajl escapes them, byte for byte.  v1.0 output omits beta-only
+ * properties and the beta target filter properties; beta output always carries
+ * deviceAndAppManagementAssignmentFilterType ("none" when unset).  Targets always carry
+ * "@odata.type": "#microsoft.graph.<type>"; the entity carries
  * "@odata.type": "#microsoft.graph.complianceManagementPartner" (spec 3.2 decision).
  */
 #ifndef CMP_GRAPH_JSON_OUT_H
@@ -32,6 +33,8 @@ int graph_assignments_write(struct buf *out, const struct graph_assignments *l,
 /*
  * Collection framing: {"@odata.context":"…"[,"@odata.count":N][,"@odata.nextLink":"…"],"value":[
  * then items separated by commas, then ]}.  `count` < 0 omits it; `next_link` NULL omits it.
+ * The two URLs are escaped but, unlike the entity's strings, not required to be UTF-8.  On
+ * failure (the buf error) the buffer is left as it was.
  */
 int graph_collection_begin(struct buf *out, const char *context, int64_t count,
                            const char *next_link);

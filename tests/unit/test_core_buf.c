@@ -136,6 +136,51 @@ static void test_buf_escapes_json_strings(void **state)
     }
 }
 
+/* Near its cap a buffer escapes run by run: the same bytes as with room for the worst case. */
+static void test_buf_escapes_the_same_near_the_cap(void **state)
+{
+    char all[255];
+    struct buf roomy;
+    struct buf tight;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof all; i++)
+        all[i] = (char)(i + 1);
+    buf_init(&roomy, 1 << 16);
+    assert_int_equal(buf_append_json_escaped(&roomy, all, sizeof all), 0);
+    assert_int_equal(buf_append_json_escaped(&roomy, "\0", 1), 0);
+    /* A cap of exactly the escaped length: the worst case (6 bytes each) never fits. */
+    buf_init(&tight, roomy.len);
+    assert_int_equal(buf_append_json_escaped(&tight, all, sizeof all), 0);
+    assert_int_equal(buf_append_json_escaped(&tight, "\0", 1), 0);
+    assert_int_equal(tight.len, roomy.len);
+    assert_memory_equal(tight.data, roomy.data, roomy.len);
+    assert_int_equal(tight.data[tight.len], '\0');
+    buf_fini(&roomy);
+    buf_fini(&tight);
+}
+
+static void test_buf_reserve_makes_room_within_the_cap(void **state)
+{
+    struct buf b;
+    char *data;
+
+    (void)state;
+    buf_init(&b, 1000);
+    assert_int_equal(buf_reserve(&b, 600), 0);
+    assert_true(b.cap >= 601);
+    assert_int_equal(b.len, 0);
+    data = b.data;
+    assert_int_equal(buf_puts(&b, "abc"), 0);
+    assert_int_equal(buf_reserve(&b, 597), 0);
+    assert_ptr_equal(b.data, data); /* no new allocation */
+    assert_int_equal(buf_reserve(&b, 998), CMP_ETOOLARGE);
+    assert_int_equal(buf_reserve(&b, 997), 0);
+    assert_buf(&b, "abc");
+    buf_fini(&b);
+}
+
 static void test_buf_steal_hands_over_the_data(void **state)
 {
     struct buf b;
@@ -166,6 +211,8 @@ int main(void)
         cmocka_unit_test(test_buf_refuses_appends_past_the_cap_unchanged),
         cmocka_unit_test(test_buf_escaped_append_past_the_cap_leaves_the_buffer),
         cmocka_unit_test(test_buf_escapes_json_strings),
+        cmocka_unit_test(test_buf_escapes_the_same_near_the_cap),
+        cmocka_unit_test(test_buf_reserve_makes_room_within_the_cap),
         cmocka_unit_test(test_buf_steal_hands_over_the_data),
     };
 

@@ -323,6 +323,32 @@ static void test_json_type_names(void **state)
     assert_string_equal(json_type_name(JSON_OBJECT), "object");
 }
 
+/* Every byte at every place of strings of 0..24 bytes (the eight-byte steps and the tail). */
+static void test_json_is_plain_finds_any_byte_anywhere(void **state)
+{
+    char s[24];
+    size_t n;
+    size_t at;
+    unsigned c;
+
+    (void)state;
+    for (n = 0; n <= sizeof s; n++) {
+        bool ascii = false;
+        memset(s, 'a', sizeof s);
+        assert_true(json_is_plain(s, n, &ascii));
+        assert_true(ascii);
+        for (at = 0; at < n; at++) {
+            for (c = 0; c < 256; c++) {
+                bool want_plain = c >= 0x20 && c != '"' && c != '\\';
+                memset(s, c == 'a' ? 'b' : 'a', sizeof s);
+                s[at] = (char)c;
+                assert_int_equal(json_is_plain(s, n, &ascii), want_plain);
+                assert_int_equal(ascii, c < 0x80);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +367,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_duplicate_message_stays_valid_utf8, setup,
                                         teardown),
         cmocka_unit_test(test_json_type_names),
+        cmocka_unit_test(test_json_is_plain_finds_any_byte_anywhere),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -597,9 +597,9 @@ static void test_assignments_parse_reads_back_the_beta_shape(void **state)
 }
 
 /*
- * Stored text in cmpd's own form is read without a JSON tree, anything else through the general
- * parser: both give the same list.  Escaped, spaced or reordered text (an older cmpd, a hand
- * edit) still reads; text that only looks canonical but is damaged is still refused.
+ * The general reader of stored text (what store/row.c falls back to for anything but its own
+ * canonical form): cmpd's form and an escaped, spaced, reordered form of the same list (an older
+ * cmpd, a hand edit) read alike; text that only looks canonical but is damaged is refused.
  */
 static void test_assignments_parse_canonical_and_general_forms_agree(void **state)
 {

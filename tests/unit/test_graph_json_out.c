@@ -237,6 +237,63 @@ static void test_strings_are_escaped(void **state)
                    "{\"id\":\"\",\"displayName\":\"a\\\"b\\\\c/d\\n\\u0001\xc3\xa9\"}");
 }
 
+/*
+ * Every byte at every place of a string long enough to be looked at eight bytes at a time and
+ * then byte by byte: written as buf_append_json_escaped escapes it, or refused when not UTF-8.
+ */
+static void test_every_byte_anywhere_in_a_string(void **state)
+{
+    static const char prefix[] = "{\"id\":\"\",\"displayName\":\"";
+    char s[20];
+    struct graph_partner p;
+    struct buf got;
+    struct buf want;
+    unsigned c;
+    size_t at;
+
+    (void)state;
+    graph_partner_defaults(&p);
+    p.display_name = s;
+    buf_init(&got, 1 << 16);
+    buf_init(&want, 1 << 16);
+    for (c = 1; c < 256; c++) {
+        for (at = 0; at < sizeof s - 1; at++) {
+            memset(s, 'a', sizeof s - 1);
+            s[sizeof s - 1] = '\0';
+            s[at] = (char)c;
+            buf_reset(&got);
+            buf_reset(&want);
+            if (c >= 0x80) { /* a lone byte above ASCII is not UTF-8 */
+                assert_int_equal(graph_partner_write(&got, &p, GRAPH_V1,
+                                                     GRAPH_PROP_BIT(GRAPH_P_DISPLAY_NAME), NULL),
+                                 CMP_EINTERNAL);
+                assert_int_equal(got.len, 0);
+                continue;
+            }
+            assert_int_equal(buf_puts(&want, prefix), 0);
+            assert_int_equal(buf_append_json_escaped(&want, s, strlen(s)), 0);
+            assert_int_equal(buf_puts(&want, "\"}"), 0);
+            assert_int_equal(
+                graph_partner_write(&got, &p, GRAPH_V1, GRAPH_PROP_BIT(GRAPH_P_DISPLAY_NAME), NULL),
+                0);
+            assert_string_equal(got.data, want.data);
+        }
+    }
+    /* UTF-8 anywhere, including across the eight-byte steps, is written as is. */
+    for (at = 0; at + 4 < sizeof s; at++) {
+        memset(s, 'a', sizeof s - 1);
+        s[sizeof s - 1] = '\0';
+        memcpy(s + at, "\xf0\x9f\x98\x80", 4);
+        buf_reset(&got);
+        assert_int_equal(
+            graph_partner_write(&got, &p, GRAPH_V1, GRAPH_PROP_BIT(GRAPH_P_DISPLAY_NAME), NULL), 0);
+        assert_int_equal(got.len, strlen(prefix) + strlen(s) + 2);
+        assert_memory_equal(got.data + strlen(prefix), s, strlen(s));
+    }
+    buf_fini(&got);
+    buf_fini(&want);
+}
+
 /* A failed write leaves what the buffer held before, whatever the reason. */
 static void test_failed_write_leaves_the_buffer_as_it_was(void **state)
 {
@@ -299,6 +356,45 @@ static void test_collection_framing(void **state)
     assert_int_equal(graph_collection_begin(&b, "context", -1, NULL), CMP_ETOOLARGE);
     assert_string_equal(b.data, "ab");
     buf_fini(&b);
+
+    /* The URLs carry what the client sent: escaped, never refused. */
+    buf_init(&b, 1 << 16);
+    assert_int_equal(graph_collection_begin(&b, "c\xff\n", -1, "n\xfe"), 0);
+    assert_string_equal(b.data, "{\"@odata.context\":\"c\xff\\n\",\"@odata.nextLink\":\"n\xfe\","
+                                "\"value\":[");
+    buf_fini(&b);
+}
+
+/* Output past the first allocation, and a page of rows, come out whole. */
+static void test_long_output_grows_the_buffer(void **state)
+{
+    struct graph_assignment items[40];
+    struct graph_partner p;
+    struct buf b;
+    struct buf one;
+    size_t i;
+
+    (void)state;
+    seed_partner(&p);
+    for (i = 0; i < sizeof items / sizeof *items; i++)
+        items[i] = (struct graph_assignment){GRAPH_TARGET_GROUP, "g", NULL, 0};
+    p.ios_assignments = (struct graph_assignments){items, sizeof items / sizeof *items};
+    buf_init(&one, 1 << 20);
+    assert_int_equal(graph_partner_write(&one, &p, GRAPH_BETA, GRAPH_ALL_PROPS, NULL), 0);
+    assert_int_equal(one.len, strlen(one.data));
+    buf_init(&b, 1 << 20);
+    assert_int_equal(graph_collection_begin(&b, NULL, -1, NULL), 0);
+    for (i = 0; i < 50; i++) {
+        if (i)
+            assert_int_equal(buf_putc(&b, ','), 0);
+        assert_int_equal(graph_partner_write(&b, &p, GRAPH_BETA, GRAPH_ALL_PROPS, NULL), 0);
+    }
+    assert_int_equal(graph_collection_end(&b), 0);
+    assert_int_equal(b.len, strlen("{\"value\":[") + 50 * one.len + 49 + 2);
+    assert_int_equal(b.len, strlen(b.data));
+    assert_memory_equal(b.data + b.len - one.len - 2, one.data, one.len);
+    buf_fini(&b);
+    buf_fini(&one);
 }
 
 int main(void)
@@ -312,8 +408,10 @@ int main(void)
         cmocka_unit_test(test_type_is_written_when_select_holds_every_prop_of_the_version),
         cmocka_unit_test(test_targets_of_every_kind_in_both_versions),
         cmocka_unit_test(test_strings_are_escaped),
+        cmocka_unit_test(test_every_byte_anywhere_in_a_string),
         cmocka_unit_test(test_failed_write_leaves_the_buffer_as_it_was),
         cmocka_unit_test(test_collection_framing),
+        cmocka_unit_test(test_long_output_grows_the_buffer),
     };
 
     return cmocka_run_group_tests_name("graph_json_out", tests, NULL, NULL);

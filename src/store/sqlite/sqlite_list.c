@@ -19,6 +19,9 @@
 #include "store/sql.h"
 #include "store/sqlite/sqlite_impl.h"
 
+/* Rows a listing makes room for before its first step; a longer page grows by doubling. */
+#define SQLITE_LIST_FIRST_ROWS 128
+
 static struct sqlite_store *from(struct store *s)
 {
     return (struct sqlite_store *)s;
@@ -139,7 +142,13 @@ static int collect_page(struct sqlite_store *s, sqlite3_stmt *st, const struct s
             out->more = true;
             break;
         }
-        out->items = store__sqlite_grow(a, out->items, out->n, &cap, sizeof *out->items);
+        if (!cap) {
+            /* Room for a whole page of the usual size at once: no copies as it fills. */
+            cap = req->limit < SQLITE_LIST_FIRST_ROWS ? req->limit : SQLITE_LIST_FIRST_ROWS;
+            out->items = arena_alloc(a, cap * sizeof *out->items);
+        } else {
+            out->items = store__sqlite_grow(a, out->items, out->n, &cap, sizeof *out->items);
+        }
         if (!out->items)
             return cmp_error_set(err, CMP_ENOMEM, NULL);
         rc = store__sqlite_read_row(st, a, &out->items[out->n], &seq, err);
