@@ -496,6 +496,11 @@ size_t http__test_run(struct http_server *s, int ms)
     return n + w->pending;
 }
 
+size_t http__test_pending(const struct http_server *s)
+{
+    return s->workers[0].pending;
+}
+
 void http__test_free(struct http_server *s)
 {
     if (!s)

@@ -89,6 +89,9 @@ void http__test_accept(struct http_server *s, int fd);
  * plus the requests whose write is still queued (0: nothing left to do). */
 size_t http__test_run(struct http_server *s, int ms);
 
+/* Requests whose write is queued for the group commit (the loop should wait for them). */
+size_t http__test_pending(const struct http_server *s);
+
 /* Let open connections finish (bounded, as a stop does), then release everything. */
 void http__test_free(struct http_server *s);
 
