@@ -22,15 +22,14 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "store/shared.h"
 #include "store/store_impl.h"
 
 /* At most this many writes per transaction: a bound on one commit's latency. */
 #define COMMIT_MAX_BATCH 512
 
 struct store__committer {
-    struct store__committer *next; /* the registry */
-    char *location;
-    unsigned refs; /* under registry_lock */
+    struct store__shared shared; /* first: by location (store/shared.h) */
     struct store *conn;
     pthread_t thread;
     pthread_mutex_t lock; /* the queue and `stopping` */
@@ -41,9 +40,6 @@ struct store__committer {
     uint64_t transactions; /* begun, under `lock` (tests) */
     uint64_t writes;       /* run */
 };
-
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct store__committer *registry;
 
 /* Fail every write of `first`..`end` (exclusive) that has not failed yet with `rc`/`why`. */
 static void fail_open(struct store_write *first, struct store_write *end, int rc,
@@ -154,23 +150,22 @@ static void destroy(struct store__committer *c)
     store_close(c->conn);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->more);
-    free(c->location);
     free(c);
 }
 
-static struct store__committer *create(const char *location, enum store_durability d)
+/* The committer of `location`: its connection (durability *arg) and its thread. */
+static struct store__shared *create(const char *location, void *arg)
 {
     struct store__committer *c = calloc(1, sizeof *c);
     struct cmp_error err = {0};
 
     if (!c)
         return NULL;
-    c->location = strdup(location);
     c->tail = &c->head;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->more, NULL);
-    if (!c->location || store_open(location, &c->conn, &err) ||
-        store_set_durability(c->conn, d, &err)) {
+    if (store_open(location, &c->conn, &err) ||
+        store_set_durability(c->conn, *(const enum store_durability *)arg, &err)) {
         log_error("store: cannot start the group committer: %s",
                   err.msg[0] ? err.msg : "out of memory");
         destroy(c);
@@ -181,52 +176,32 @@ static struct store__committer *create(const char *location, enum store_durabili
         destroy(c);
         return NULL;
     }
-    return c;
+    return &c->shared;
 }
 
-struct store__committer *store__committer_acquire(const char *location, enum store_durability d)
+/* The last reference went: the thread finishes what is queued, then ends. */
+static void stop(struct store__shared *s)
 {
-    struct store__committer *c;
+    struct store__committer *c = (struct store__committer *)s;
 
-    pthread_mutex_lock(&registry_lock);
-    for (c = registry; c; c = c->next)
-        if (strcmp(c->location, location) == 0)
-            break;
-    if (!c) {
-        c = create(location, d);
-        if (c) {
-            c->next = registry;
-            registry = c;
-        }
-    }
-    if (c)
-        c->refs++;
-    pthread_mutex_unlock(&registry_lock);
-    return c;
-}
-
-void store__committer_release(struct store__committer *c)
-{
-    struct store__committer **p;
-
-    if (!c)
-        return;
-    pthread_mutex_lock(&registry_lock);
-    if (--c->refs > 0) {
-        pthread_mutex_unlock(&registry_lock);
-        return;
-    }
-    for (p = &registry; *p != c; p = &(*p)->next)
-        ;
-    *p = c->next;
-    pthread_mutex_unlock(&registry_lock);
-    /* The thread finishes what is queued, then ends. */
     pthread_mutex_lock(&c->lock);
     c->stopping = true;
     pthread_cond_signal(&c->more);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
     destroy(c);
+}
+
+static struct store__registry committers = STORE_REGISTRY(create, stop);
+
+struct store__committer *store__committer_acquire(const char *location, enum store_durability d)
+{
+    return (struct store__committer *)store__shared_acquire(&committers, location, &d);
+}
+
+void store__committer_release(struct store__committer *c)
+{
+    store__shared_release(&committers, c ? &c->shared : NULL);
 }
 
 void store__committer_submit(struct store__committer *c, struct store_write *w)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "store/shared.h"
 #include "store/store.h"
 
 #define INITIAL_BUCKETS 64
@@ -35,6 +36,7 @@ struct entry {
 };
 
 struct store__window {
+    struct store__shared shared; /* first: store__window_acquire()'s registry */
     pthread_mutex_t lock;
     struct entry **buckets;
     size_t nbuckets; /* a power of two */
@@ -46,10 +48,6 @@ struct store__window {
     void *clock_arg;
     uint64_t expired;
     uint64_t evicted_live;
-    /* for store__window_acquire(), under registry_lock */
-    char *reg_name;
-    unsigned refs;
-    struct store__window *reg_next;
 };
 
 /* ---- entries ---- */
@@ -273,7 +271,6 @@ void store__window_free(struct store__window *w)
         remove_entry(w, w->oldest);
     pthread_mutex_destroy(&w->lock);
     free(w->buckets);
-    free(w->reg_name);
     free(w);
 }
 
@@ -330,52 +327,28 @@ void store__window_stats(struct store__window *w, struct store__window_stats *ou
 
 /* ---- process-wide windows, by name ---- */
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct store__window *registry;
+static struct store__shared *create_shared(const char *name, void *arg)
+{
+    struct store__window *w = store__window_new(STORE_WINDOW_MAX_KEYS, NULL, NULL);
+
+    (void)name;
+    (void)arg;
+    return w ? &w->shared : NULL;
+}
+
+static void destroy_shared(struct store__shared *s)
+{
+    store__window_free((struct store__window *)s);
+}
+
+static struct store__registry windows = STORE_REGISTRY(create_shared, destroy_shared);
 
 struct store__window *store__window_acquire(const char *name)
 {
-    struct store__window *w;
-
-    pthread_mutex_lock(&registry_lock);
-    for (w = registry; w; w = w->reg_next)
-        if (strcmp(w->reg_name, name) == 0)
-            break;
-    if (!w) {
-        w = store__window_new(STORE_WINDOW_MAX_KEYS, NULL, NULL);
-        if (w) {
-            w->reg_name = strdup(name);
-            if (!w->reg_name) {
-                store__window_free(w);
-                w = NULL;
-            }
-        }
-        if (w) {
-            w->reg_next = registry;
-            registry = w;
-        }
-    }
-    if (w)
-        w->refs++;
-    pthread_mutex_unlock(&registry_lock);
-    return w;
+    return (struct store__window *)store__shared_acquire(&windows, name, NULL);
 }
 
 void store__window_release(struct store__window *w)
 {
-    struct store__window **p;
-
-    if (!w)
-        return;
-    pthread_mutex_lock(&registry_lock);
-    if (--w->refs == 0) {
-        for (p = &registry; *p && *p != w; p = &(*p)->reg_next)
-            ;
-        if (*p)
-            *p = w->reg_next;
-    } else {
-        w = NULL;
-    }
-    pthread_mutex_unlock(&registry_lock);
-    store__window_free(w);
+    store__shared_release(&windows, w ? &w->shared : NULL);
 }

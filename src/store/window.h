@@ -11,8 +11,8 @@
  * requests).  Memory is bounded by max_keys * (entry + window_s * 4 bytes).
  *
  * Windows shared by every connection to one database in the process come from
- * store__window_acquire() (by name, reference-counted): the one piece of process-wide mutable
- * state of the store layer, as the connections of one process are opened independently.
+ * store__window_acquire() (by name, reference-counted through store/shared.h), as the
+ * connections of one process are opened independently.
  */
 #ifndef CMP_STORE_WINDOW_H
 #define CMP_STORE_WINDOW_H

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "store/shared.h"
 #include "store/sqlite/sqlite_impl.h"
 
 /* Log pages (of the default 4 KiB) after a commit that wake the checkpoint thread; SQLite's own
@@ -32,9 +33,7 @@
 #define CHECKPOINT_INLINE_PAGES 4000
 
 struct store__checkpointer {
-    struct store__checkpointer *next; /* the registry */
-    char *path;
-    unsigned refs; /* under registry_lock */
+    struct store__shared shared; /* first: by the database's real path (store/shared.h) */
     sqlite3 *db;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -43,9 +42,6 @@ struct store__checkpointer {
     bool stopping;
     uint64_t runs; /* checkpoints run (tests) */
 };
-
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct store__checkpointer *registry;
 
 static void *checkpoint_main(void *arg)
 {
@@ -78,21 +74,20 @@ static void destroy(struct store__checkpointer *c)
         sqlite3_close_v2(c->db);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->wake);
-    free(c->path);
     free(c);
 }
 
-static struct store__checkpointer *create(const char *path)
+static struct store__shared *create(const char *path, void *arg)
 {
     struct store__checkpointer *c = calloc(1, sizeof *c);
 
+    (void)arg;
     if (!c)
         return NULL;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake, NULL);
-    c->path = strdup(path);
-    if (!c->path || sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                                    NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         log_error("sqlite: cannot open %s for checkpoints", path);
         destroy(c);
         return NULL;
@@ -107,51 +102,32 @@ static struct store__checkpointer *create(const char *path)
         destroy(c);
         return NULL;
     }
-    return c;
+    return &c->shared;
 }
 
-struct store__checkpointer *store__checkpointer_acquire(const char *path)
+/* The last connection to the file went: stop the thread. */
+static void stop(struct store__shared *s)
 {
-    struct store__checkpointer *c;
+    struct store__checkpointer *c = (struct store__checkpointer *)s;
 
-    pthread_mutex_lock(&registry_lock);
-    for (c = registry; c; c = c->next)
-        if (strcmp(c->path, path) == 0)
-            break;
-    if (!c) {
-        c = create(path);
-        if (c) {
-            c->next = registry;
-            registry = c;
-        }
-    }
-    if (c)
-        c->refs++;
-    pthread_mutex_unlock(&registry_lock);
-    return c;
-}
-
-void store__checkpointer_release(struct store__checkpointer *c)
-{
-    struct store__checkpointer **p;
-
-    if (!c)
-        return;
-    pthread_mutex_lock(&registry_lock);
-    if (--c->refs > 0) {
-        pthread_mutex_unlock(&registry_lock);
-        return;
-    }
-    for (p = &registry; *p != c; p = &(*p)->next)
-        ;
-    *p = c->next;
-    pthread_mutex_unlock(&registry_lock);
     pthread_mutex_lock(&c->lock);
     c->stopping = true;
     pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
     destroy(c);
+}
+
+static struct store__registry checkpointers = STORE_REGISTRY(create, stop);
+
+struct store__checkpointer *store__checkpointer_acquire(const char *path)
+{
+    return (struct store__checkpointer *)store__shared_acquire(&checkpointers, path, NULL);
+}
+
+void store__checkpointer_release(struct store__checkpointer *c)
+{
+    store__shared_release(&checkpointers, c ? &c->shared : NULL);
 }
 
 /* Copy what the checkpoint thread has not yet, on the connection that wrote it. */
