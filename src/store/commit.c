@@ -16,6 +16,7 @@
  * that was not committed.  The writes after it start a new transaction.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,8 @@ struct store__committer {
     struct store_write *head;
     struct store_write **tail;
     bool stopping;
-    uint64_t transactions; /* begun, under `lock` (tests) */
-    uint64_t writes;       /* run */
+    atomic_uint_fast64_t transactions; /* begun (tests) */
+    atomic_uint_fast64_t writes;       /* run */
 };
 
 /* Fail every write of `first`..`end` (exclusive) that has not failed yet with `rc`/`why`. */
@@ -71,18 +72,14 @@ static void run_batch(struct store__committer *c, struct store_write *batch)
     while (first) {
         memset(&err, 0, sizeof err);
         rc = s->ops->txn_begin(s, &err);
-        pthread_mutex_lock(&c->lock);
-        c->transactions++;
-        pthread_mutex_unlock(&c->lock);
+        atomic_fetch_add_explicit(&c->transactions, 1, memory_order_relaxed);
         if (rc) {
             fail_open(first, NULL, rc, &err);
             return;
         }
         for (w = first; w; w = w->next) {
             w->rc = s->ops->write_in_txn(s, w);
-            pthread_mutex_lock(&c->lock);
-            c->writes++;
-            pthread_mutex_unlock(&c->lock);
+            atomic_fetch_add_explicit(&c->writes, 1, memory_order_relaxed);
             if (w->rc && !s->ops->txn_open(s))
                 break; /* the backend undid the whole transaction */
         }
@@ -223,8 +220,6 @@ void store__committer_stats(const struct store *s, uint64_t *transactions, uint6
     *writes = 0;
     if (!c)
         return;
-    pthread_mutex_lock(&c->lock);
-    *transactions = c->transactions;
-    *writes = c->writes;
-    pthread_mutex_unlock(&c->lock);
+    *transactions = atomic_load(&c->transactions);
+    *writes = atomic_load(&c->writes);
 }
