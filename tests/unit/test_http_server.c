@@ -143,6 +143,52 @@ static void test_server_serves_pipelined_requests_with_token(void **state)
     assert_true(strlen(second) > 4 && strcmp(second + strlen(second) - 5, "\r\n\r\n1") == 0);
 }
 
+/* The partner count of TENANT, through the server. */
+static long partner_count(void)
+{
+    char *req = arena_sprintf(fx.arena,
+                              "GET " BASE "/$count HTTP/1.1\r\nHost: x\r\n"
+                              "Authorization: Bearer %s\r\n\r\n",
+                              fx.token);
+    char *resp = exchange(req);
+    char *body = strstr(resp, "\r\n\r\n");
+
+    assert_true(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    assert_non_null(body);
+    return strtol(body + 4, NULL, 10);
+}
+
+/*
+ * A client that goes away while its create waits for the group commit: the write still commits
+ * (it was accepted), the loop lets go of the request and of the connection, nothing is answered
+ * into freed memory (ASan), and the server serves the next request.
+ */
+static void test_server_client_gone_while_write_is_queued(void **state)
+{
+    const char *body = "{\"displayName\":\"gone before the answer\"}";
+    char *req = arena_sprintf(fx.arena,
+                              "POST " BASE " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                              "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                              fx.token, strlen(body), body);
+    long before = partner_count();
+    size_t open = 1;
+    int sv[2];
+    int turn;
+
+    (void)state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(write(sv[0], req, strlen(req)), (ssize_t)strlen(req));
+    http__test_accept(fx.srv, sv[1]);
+    for (turn = 0; turn < 1000 && !http__test_pending(fx.srv); turn++)
+        http__test_run(fx.srv, 1);
+    assert_int_equal(http__test_pending(fx.srv), 1); /* queued, not answered */
+    close(sv[0]);
+    for (turn = 0; turn < 1000 && open; turn++)
+        open = http__test_run(fx.srv, 10);
+    assert_int_equal(open, 0); /* no connection and no write left */
+    assert_int_equal(partner_count(), before + 1);
+}
+
 static void test_server_closes_connection_on_half_request(void **state)
 {
     char *resp = exchange("GET " BASE " HTTP/1.1\r\nHost: x\r\nAuthor");
@@ -172,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_server_answers_health_without_token),
         cmocka_unit_test(test_server_refuses_missing_token),
         cmocka_unit_test(test_server_serves_pipelined_requests_with_token),
+        cmocka_unit_test(test_server_client_gone_while_write_is_queued),
         cmocka_unit_test(test_server_closes_connection_on_half_request),
         cmocka_unit_test(test_server_test_entry_refuses_listeners),
     };
