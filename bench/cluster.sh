@@ -121,8 +121,11 @@ path="$col/$id"
 run "GET by id" "1 instance" "${ports[0]}"
 run "GET by id" "3 instances, haproxy" "$lb"
 path=$col
-run "POST create" "1 instance" "${ports[0]}" -s "$here/bench/post.lua"
-run "POST create" "3 instances, haproxy" "$lb" -s "$here/bench/post.lua"
+# A create body for bench/lib/post.lua (the wrk script of make bench), which reads BODY_FILE.
+export BODY_FILE="$dir/post-body.json"
+printf '%s' '{"displayName":"bench partner","partnerState":"enabled","macOsOnboarded":true,"iosEnrollmentAssignments":[{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}]}' >"$BODY_FILE"
+run "POST create" "1 instance" "${ports[0]}" -s "$here/bench/lib/post.lua"
+run "POST create" "3 instances, haproxy" "$lb" -s "$here/bench/lib/post.lua"
 for i in 0 1 2; do
     echo "peak RSS of instance $((i + 1)): $(grep VmHWM "/proc/${pids[$i]}/status" | awk '{print $2, $3}')"
 done
