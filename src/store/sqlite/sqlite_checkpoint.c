@@ -13,8 +13,10 @@
  * the inline part is short.  The group committer's connection does it after the batch was
  * answered (store__checkpointer_after_batch), so that no acknowledgement waits for it.
  *
- * Shared by name (the database's real path) and reference-counted, like store/window.c.  If the
- * thread cannot start, the connection keeps SQLite's own automatic checkpoint.
+ * Shared by name (the database's real path) and reference-counted, like store/window.c.  The
+ * thread and its connection start at the first commit that wants a checkpoint, not when a
+ * connection opens (a `cmpd token` never starts them).  If they cannot start, the committing
+ * connections checkpoint themselves, as SQLite's automatic checkpoint would.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -40,6 +42,8 @@ struct store__checkpointer {
     pthread_cond_t wake;
     bool wanted; /* a checkpoint was asked for since the last one began */
     bool stopping;
+    bool started;  /* the thread runs (under `lock`) */
+    bool failed;   /* it could not start: commits checkpoint themselves */
     uint64_t runs; /* checkpoints run (tests) */
 };
 
@@ -81,16 +85,25 @@ static struct store__shared *create(const char *path, void *arg)
 {
     struct store__checkpointer *c = calloc(1, sizeof *c);
 
+    (void)path;
     (void)arg;
     if (!c)
         return NULL;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake, NULL);
+    return &c->shared;
+}
+
+/* Open the thread's connection and start it; under c->lock.  On failure c->failed. */
+static void start(struct store__checkpointer *c)
+{
+    const char *path = c->shared.name;
+
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
-        log_error("sqlite: cannot open %s for checkpoints", path);
-        destroy(c);
-        return NULL;
+        log_error("sqlite: cannot open %s for checkpoints; commits checkpoint themselves", path);
+        c->failed = true;
+        return;
     }
     /* It never waits for a lock: a busy checkpoint is simply run again at the next wake.  A
      * first read opens the log: a checkpoint on a connection that never read does nothing. */
@@ -98,14 +111,14 @@ static struct store__shared *create(const char *path, void *arg)
     if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
         log_warn("sqlite: checkpoint connection: %s", sqlite3_errmsg(c->db));
     if (pthread_create(&c->thread, NULL, checkpoint_main, c)) {
-        log_error("sqlite: cannot start the checkpoint thread");
-        destroy(c);
-        return NULL;
+        log_error("sqlite: cannot start the checkpoint thread; commits checkpoint themselves");
+        c->failed = true;
+        return;
     }
-    return &c->shared;
+    c->started = true;
 }
 
-/* The last connection to the file went: stop the thread. */
+/* The last connection to the file went: stop the thread, if it ever started. */
 static void stop(struct store__shared *s)
 {
     struct store__checkpointer *c = (struct store__checkpointer *)s;
@@ -114,7 +127,8 @@ static void stop(struct store__shared *s)
     c->stopping = true;
     pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->lock);
-    pthread_join(c->thread, NULL);
+    if (c->started)
+        pthread_join(c->thread, NULL);
     destroy(c);
 }
 
@@ -152,10 +166,17 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
         else
             checkpoint_here(db);
     } else if (pages >= CHECKPOINT_PAGES) {
+        bool failed;
+
         pthread_mutex_lock(&c->lock);
+        if (!c->started && !c->failed)
+            start(c);
+        failed = c->failed;
         c->wanted = true;
         pthread_cond_signal(&c->wake);
         pthread_mutex_unlock(&c->lock);
+        if (failed)
+            checkpoint_here(db);
     }
     return SQLITE_OK;
 }
