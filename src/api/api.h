@@ -45,9 +45,15 @@ struct api_request {
     size_t query_len;
     const char *body;
     size_t body_len;
-    const char *base_url;       /* public root, e.g. "https://localhost:8443" (no trailing '/') */
-    bool prefer_representation; /* Prefer: return=representation */
-    const char *tenant;         /* admitted tenant id (NULL on routes that need no token) */
+    const char *base_url; /* public root, e.g. "https://localhost:8443" (no trailing '/') */
+    /*
+     * Root named by @odata.context: the cloud's Graph root ("https://graph.microsoft.us"), as
+     * Graph writes it, or --public-url when one is set.  NULL: base_url.  nextLink and Location
+     * use base_url, since clients follow them.
+     */
+    const char *context_root;
+    bool prefer_representation;      /* Prefer: return=representation */
+    const char *tenant;              /* admitted tenant id (NULL on routes that need no token) */
     const unsigned char *paging_key; /* API_PAGING_KEY_LEN bytes: the $skiptoken HMAC key */
     size_t page_size;                /* items per page (API_PAGE_SIZE by default) */
     struct store *store;
@@ -71,6 +77,12 @@ struct api_request {
 };
 
 typedef int api_handler_fn(struct api_request *r);
+
+/* The root @odata.context names (see api_request.context_root). */
+static inline const char *api_context_root(const struct api_request *r)
+{
+    return r->context_root ? r->context_root : r->base_url;
+}
 
 api_handler_fn partners_list;
 api_handler_fn partners_get;

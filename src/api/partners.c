@@ -24,14 +24,14 @@
 
 /* ---- response pieces ---- */
 
-/* {base}/{v}/$metadata#deviceManagement/complianceManagementPartners[(select)][/$entity] */
+/* {root}/{v}/$metadata#deviceManagement/complianceManagementPartners[(select)][/$entity] */
 static const char *context_url(struct api_request *r, const struct odata_query *q, bool entity)
 {
     const char *sel = q && q->select_text ? q->select_text : NULL;
 
-    return arena_sprintf(r->arena, "%s/%s/$metadata#" API_COLLECTION_PATH "%s%s%s%s", r->base_url,
-                         r->version_name, sel ? "(" : "", sel ? sel : "", sel ? ")" : "",
-                         entity ? "/$entity" : "");
+    return arena_sprintf(r->arena, "%s/%s/$metadata#" API_COLLECTION_PATH "%s%s%s%s",
+                         api_context_root(r), r->version_name, sel ? "(" : "", sel ? sel : "",
+                         sel ? ")" : "", entity ? "/$entity" : "");
 }
 
 static int write_entity(struct api_request *r, const struct graph_partner *p, uint32_t select,

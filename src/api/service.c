@@ -34,7 +34,7 @@ int service_document(struct api_request *r)
     int rc = buf_puts(r->out, "{\"@odata.context\":\"");
 
     if (!rc)
-        rc = buf_append_json_escaped(r->out, r->base_url, strlen(r->base_url));
+        rc = buf_append_json_escaped(r->out, api_context_root(r), strlen(api_context_root(r)));
     if (!rc)
         rc = buf_printf(r->out,
                         "/%s/$metadata\",\"value\":[{\"name\":\"deviceManagement\",\"kind\":"

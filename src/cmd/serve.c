@@ -147,7 +147,8 @@ static const struct cmd_opt serve_options[] = {
                true, set_listen),
     CMD_OPT_STRING("public-url", "URL",
                    "root written into @odata.context, nextLink and Location\n"
-                   "(default: the scheme and Host of each request)",
+                   "(default: nextLink and Location name the scheme and Host\n"
+                   "of each request, @odata.context the cloud's Graph root)",
                    struct serve_opts, public_url),
     CMD_OPT_STRING("tls-cert", "FILE", "certificate chain (PEM) for https listeners",
                    struct serve_opts, tls_cert),
@@ -159,7 +160,10 @@ static const struct cmd_opt serve_options[] = {
                "auto (default: unknown tenants are registered, licensed) or\n"
                "registered (only tenants added with `cmpd tenant add`)",
                false, set_tenants),
-    CMD_OPT_FN("cloud", "NAME", "global (default), usgov, usgov-dod or china", false, set_cloud),
+    CMD_OPT_FN("cloud", "NAME",
+               "global (default), usgov, usgov-dod or china: the token\n"
+               "audiences and issuers accepted, the Graph root of @odata.context",
+               false, set_cloud),
     CMD_OPT_FN("durability", "MODE",
                "disk (default): a write is answered once it is on disk (fsync), surviving\n"
                "power loss; process: once the data survives a crash of cmpd, not of the\n"

@@ -430,6 +430,7 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     r->body = c->req->entity.base ? c->req->entity.base : "";
     r->body_len = c->req->entity.len;
     r->base_url = c->base_url;
+    r->context_root = cfg->public_url ? cfg->public_url : cfg->cloud->graph_root;
     r->prefer_representation = prefers_representation(c->req);
     r->tenant =
         m->public_target ? NULL : c->tenant; /* arena-owned: a queued write outlives `who` */

@@ -45,7 +45,7 @@ async function checkedWalk(v, query, { size = PAGE, scheme = 'https', count, con
     if (!last) keys.push('@odata.nextLink');
     keys.push('value');
     assert.deepEqual(Object.keys(body), keys, `page ${i} members`);
-    assert.equal(body['@odata.context'], context ?? contextCollection(base, v), `page ${i} @odata.context`);
+    assert.equal(body['@odata.context'], context ?? contextCollection(v), `page ${i} @odata.context`);
     if (count !== undefined && i === 0) assert.equal(body['@odata.count'], count, '@odata.count on the first page');
     if (!last) {
       assert.equal(body.value.length, size, `page ${i} must hold ${size} items`);
@@ -85,7 +85,7 @@ describe('walks equal the evaluator\'s full ordered list', () => {
   test('$select: the projection on every page, the context with it', async () => {
     const opts = { filter: "displayName ne 'Alpha'", orderby: 'displayName desc' };
     const query = qs([['$select', 'displayName,partnerState'], ['$filter', opts.filter], ['$orderby', opts.orderby]]);
-    const { items } = await checkedWalk('v1.0', query, { context: `${contextCollection(srv.base('https'), 'v1.0')}(displayName,partnerState)` });
+    const { items } = await checkedWalk('v1.0', query, { context: `${contextCollection('v1.0')}(displayName,partnerState)` });
     assert.deepEqual(ids(items), ids(expected(partners, opts)));
     for (const e of items) assert.deepEqual(Object.keys(e).sort(), ['displayName', 'id', 'partnerState']);
   });

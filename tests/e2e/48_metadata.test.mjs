@@ -240,7 +240,7 @@ describe('service document', () => {
         assert.match(r.headers['content-type'] || '', /^application\/json\b/);
         const body = r.json;
         assert.equal(Object.keys(body)[0], '@odata.context');
-        assert.equal(body['@odata.context'], `${srv.base(scheme)}/${v}/$metadata`);
+        assert.equal(body['@odata.context'], `https://graph.microsoft.com/${v}/$metadata`);
         assert.ok(Array.isArray(body.value));
         const dm = body.value.filter((e) => e.name === 'deviceManagement');
         assert.equal(dm.length, 1);

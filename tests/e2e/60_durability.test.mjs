@@ -50,13 +50,13 @@ async function expectExactly(server, models, t = tok) {
   for (const v of VERSIONS) {
     const l = await server.request('GET', col(v), { token: t });
     assertStatus(l, 200);
-    assertCollection(l.json, models, v, server.base());
+    assertCollection(l.json, models, v);
     const n = await server.request('GET', countPath(v), { token: t });
     assert.equal(n.text, String(models.length));
     for (const m of models) {
       const g = await server.request('GET', item(v, m.id), { token: t });
       assertStatus(g, 200);
-      assertEntity(g.json, m, v, server.base());
+      assertEntity(g.json, m, v);
     }
   }
 }
@@ -161,7 +161,7 @@ describe('kill -9 right after the acknowledgement', () => {
       srv = await srv.restart();
       const g = await srv.request('GET', item('beta', r.json.id), { token: tok });
       assertStatus(g, 200);
-      assertEntity(g.json, store.get(r.json.id), 'beta', srv.base());
+      assertEntity(g.json, store.get(r.json.id), 'beta');
     }
   });
 

@@ -123,6 +123,36 @@ static void test_create_answers_201_with_location_and_entity(void **state)
     assert_memory_equal(r.location + strlen(r.location) - 36, id, 36);
 }
 
+static void test_context_names_the_context_root_and_location_the_base(void **state)
+{
+    struct fixture *f = *state;
+    struct api_request r = req(f, TENANT_A, NULL, "{}", NULL);
+    const char *id;
+
+    r.context_root = "https://graph.microsoft.us";
+    assert_int_equal(partners_create(&r), 0);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(f->out.data, "\"@odata.context\":\"https://graph.microsoft.us/v1.0/"
+                                        "$metadata#deviceManagement/complianceManagementPartners/"
+                                        "$entity\""));
+    assert_non_null(
+        strstr(r.location, BASE "/v1.0/deviceManagement/complianceManagementPartners/"));
+    id = arena_strndup(f->arena, r.location + strlen(r.location) - 36, 36);
+
+    r = req(f, TENANT_A, id, NULL, NULL);
+    r.context_root = "https://microsoftgraph.chinacloudapi.cn";
+    assert_int_equal(partners_get(&r), 0);
+    assert_non_null(strstr(f->out.data,
+                           "\"@odata.context\":\"https://microsoftgraph.chinacloudapi.cn"
+                           "/v1.0/$metadata#"));
+
+    r = req(f, TENANT_A, NULL, NULL, NULL);
+    r.context_root = "https://dod-graph.microsoft.us";
+    assert_int_equal(service_document(&r), 0);
+    assert_non_null(strstr(f->out.data,
+                           "\"@odata.context\":\"https://dod-graph.microsoft.us/v1.0/$metadata\""));
+}
+
 static void test_invalid_body_stores_nothing(void **state)
 {
     struct fixture *f = *state;
@@ -317,6 +347,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_answers_201_with_location_and_entity, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_context_names_the_context_root_and_location_the_base,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_body_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patch_is_204_or_200_with_prefer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patch_refuses_a_different_id, setup, teardown),

@@ -17,8 +17,11 @@ export const col = (v) => `/${v}${COLLECTION}`;
 export const item = (v, id) => `/${v}${COLLECTION}/${id}`;
 export const itemParen = (v, id) => `/${v}${COLLECTION}('${id}')`;
 export const countPath = (v) => `/${v}${COLLECTION}/$count`;
-export const contextCollection = (base, v) => `${base}/${v}/$metadata#deviceManagement/complianceManagementPartners`;
-export const contextEntity = (base, v) => `${contextCollection(base, v)}/$entity`;
+// @odata.context names the cloud's Graph root, as Graph writes it (graph-conventions.md 1, 4), or
+// --public-url when the server has one; nextLink and Location name where the server was reached.
+export const GRAPH_ROOT = 'https://graph.microsoft.com';
+export const contextCollection = (v, root = GRAPH_ROOT) => `${root}/${v}/$metadata#deviceManagement/complianceManagementPartners`;
+export const contextEntity = (v, root = GRAPH_ROOT) => `${contextCollection(v, root)}/$entity`;
 
 // compliance-management-partner.md 3.1, in the table's order (least -> most privileged).
 export const READ_PERMS = [
@@ -138,10 +141,10 @@ function renderTarget(t, v) {
 }
 
 /** The exact JSON object the server must send for partner `p` in version `v`. */
-export function renderEntity(p, v, base, { context = true } = {}) {
+export function renderEntity(p, v, { context = true, root = GRAPH_ROOT } = {}) {
   const full = { ...DEFAULTS, ...p };
   const o = {};
-  if (context) o['@odata.context'] = contextEntity(base, v);
+  if (context) o['@odata.context'] = contextEntity(v, root);
   o['@odata.type'] = ENTITY_TYPE;
   for (const k of entityOrder(v, false).slice(1)) {
     if (COLLECTION_PROPS.includes(k)) o[k] = full[k].map((t) => ({ target: renderTarget(t, v) }));
@@ -173,10 +176,10 @@ export function stripAssignmentAnnotations(entity) {
 }
 
 /** Assert that `actual` (a parsed entity) is exactly partner `p` in version `v`. */
-export function assertEntity(actual, p, v, base, { context = true, what = 'entity' } = {}) {
+export function assertEntity(actual, p, v, { context = true, what = 'entity', root = GRAPH_ROOT } = {}) {
   assert.ok(actual && typeof actual === 'object' && !Array.isArray(actual), `${what}: not an object`);
   const stripped = stripAssignmentAnnotations(actual);
-  assert.deepEqual(stripped, renderEntity(p, v, base, { context }), `${what}: body differs`);
+  assert.deepEqual(stripped, renderEntity(p, v, { context, root }), `${what}: body differs`);
   assert.deepEqual(Object.keys(actual), entityOrder(v, context), `${what}: property order differs from spec 2.1`);
   for (const k of COLLECTION_PROPS) {
     for (const [i, a] of (actual[k] || []).entries())
@@ -185,13 +188,13 @@ export function assertEntity(actual, p, v, base, { context = true, what = 'entit
 }
 
 /** Assert a collection body holding exactly `partners` (any order). */
-export function assertCollection(body, partners, v, base, what = 'collection') {
+export function assertCollection(body, partners, v, what = 'collection', root = GRAPH_ROOT) {
   assert.deepEqual(Object.keys(body), ['@odata.context', 'value'], `${what}: members`);
-  assert.equal(body['@odata.context'], contextCollection(base, v), `${what}: @odata.context`);
+  assert.equal(body['@odata.context'], contextCollection(v, root), `${what}: @odata.context`);
   assert.ok(Array.isArray(body.value), `${what}: value is not an array`);
   const byId = new Map(partners.map((p) => [p.id, p]));
   assert.deepEqual(body.value.map((e) => e.id).sort(), [...byId.keys()].sort(), `${what}: ids`);
-  for (const e of body.value) assertEntity(e, byId.get(e.id), v, base, { context: false, what: `${what} item ${e.id}` });
+  for (const e of body.value) assertEntity(e, byId.get(e.id), v, { context: false, what: `${what} item ${e.id}` });
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -518,7 +518,7 @@ export class Server {
 
   /**
    * `cmpd token` for this data dir.  o: {tenant, roles: [] , scopes: [], personal, expiresIn,
-   * audience, appId, issuerVersion}.  Cached per argument set.
+   * audience, appId, issuerVersion, cloud}.  Cached per argument set.
    */
   async token(o) {
     const args = tokenArgs(this.storeArgs(), o);
@@ -648,6 +648,7 @@ export function tokenArgs(where, o) {
   if (o.audience) args.push('--audience', o.audience);
   if (o.appId) args.push('--app-id', o.appId);
   if (o.issuerVersion) args.push('--issuer-version', String(o.issuerVersion));
+  if (o.cloud) args.push('--cloud', o.cloud);
   return args;
 }
 
