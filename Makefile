@@ -1,4 +1,4 @@
-# cmpd - the one entry point.  `make` builds build/cmpd; `make run` and `make test` install what
+# cmpd - the one entry point.  `make` builds build/cmpd and build/cmpctl; `make run` and `make test` install what
 # they need first (Debian packages, as root).  Underneath is CMake.
 
 BUILD       ?= build
