@@ -70,6 +70,11 @@ int main(int argc, char **argv)
         }
         args.token = t;
     }
+    if (args.token && args.token[strcspn(args.token, "\r\n")]) {
+        fputs("cmpctl: the token must be one line\n", stderr);
+        rc = CLI_EUSAGE;
+        goto out;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     rc = cli_partners_run(a, &args);
     curl_global_cleanup();

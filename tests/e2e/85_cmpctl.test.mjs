@@ -262,5 +262,8 @@ describe('connection settings', () => {
     r = await cmpctl([...GROUP, 'list', '--url', srv.base('http'), '--token', `@${file}.missing`]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /cannot read the token file/);
+    r = await cmpctl([...GROUP, 'list', '--url', srv.base('http')], { CMPD_TOKEN: `${tok}\r\nX-Injected: 1` });
+    assert.equal(r.code, 2, 'a token of two lines is refused, not sent as two headers');
+    assert.match(r.stderr, /the token must be one line/);
   });
 });
