@@ -24,8 +24,9 @@ struct json_value;
 enum cli_exit {
     CLI_OK = 0,
     CLI_EHTTP = 1,  /* the server answered with an HTTP/Graph error */
-    CLI_EUSAGE = 2, /* bad command line: unknown command/option, bad value, bad --body JSON */
-    CLI_ECONN = 3,  /* no answer: connection refused, TLS failure, timeout, unreadable file */
+    CLI_EUSAGE = 2, /* bad command line: unknown command/option, bad value, bad --body JSON,
+                       unreadable --token @file */
+    CLI_ECONN = 3,  /* no answer: connection refused, TLS failure, timeout */
 };
 
 #define CLI_DEFAULT_URL "http://127.0.0.1:8080"
