@@ -1,5 +1,5 @@
-# cmpd - the one entry point.  `make` builds build/cmpd; `make run` and `make test` install what
-# they need first (Debian packages, as root).  Underneath is CMake.
+# cmpd - the one entry point.  `make` builds build/cmpd and build/cmpctl (the client); `make run`
+# and `make test` install what they need first (Debian packages, as root).  Underneath is CMake.
 
 BUILD       ?= build
 DEBUG_BUILD ?= build-debug

@@ -29,6 +29,7 @@ layer graph auth odata store api http cmd
 layer auth graph odata store api http cmd
 layer store auth api http cmd
 layer api http cmd
+layer cli auth graph odata store api http cmd
 
 if command -v cppcheck >/dev/null; then
     out=$(cppcheck --quiet --enable=warning,portability --inline-suppr --error-exitcode=1 \
