@@ -8,8 +8,10 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import http2 from 'node:http2';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, E2E_DIR, newTenant, randomUUID, runCli, startServer, test } from './lib/harness.mjs';
@@ -176,6 +178,33 @@ describe('--fault-status and --fault-tenant', () => {
       assertStatus(await list(srv, tb), 200);
     }
     assertStatus(await srv.request('POST', col(V), { token: tb, body: { displayName: 'b writes' } }), 201);
+  });
+});
+
+describe('the options from a config file and the environment', () => {
+  const servers = [];
+  let file;
+  before(async () => {
+    file = path.join(await mkdtemp(path.join(os.tmpdir(), 'cmpd-fault-')), 'cmpd.conf');
+    await writeFile(file, '# faults for the client tests\nfault-rate = 1\nfault-status = 429\nfault-retry-after = 3\n');
+  });
+  after(async () => {
+    for (const s of servers) if (!s.exit) await s.close();
+  });
+
+  test('file: rate, status, Retry-After; CMPD_FAULT_TENANT: two tenants, comma-separated', async () => {
+    const [a, b, c] = [newTenant(), newTenant(), newTenant()];
+    const srv = await startServer({ listeners: ['http'], args: ['--config', file], env: { CMPD_FAULT_TENANT: `${a},${b}` } });
+    servers.push(srv);
+    for (const t of [a, b]) assert.equal(assertInjected(await list(srv, await appToken(srv, t)), 3), 429);
+    assertStatus(await list(srv, await appToken(srv, c)), 200);
+  });
+
+  test('CMPD_FAULT_RATE=0 switches the file\'s faults off', async () => {
+    const srv = await startServer({ listeners: ['http'], args: ['--config', file], env: { CMPD_FAULT_RATE: '0' } });
+    servers.push(srv);
+    for (let i = 0; i < 20; i++) assertStatus(await list(srv, await appToken(srv)), 200);
+    assert.doesNotMatch(srv.log, /FAULT INJECTION/);
   });
 });
 
