@@ -114,9 +114,17 @@ int api_throttle_check(struct store *s, const struct api_throttle *t, const char
     }
     if (!retry_after)
         return 0;
-    rc = cmp_error_set(err, CMP_ETHROTTLED, "Too many requests. Retry after %d second%s.",
-                       retry_after, retry_after == 1 ? "" : "s");
-    if (err && err->code == CMP_ETHROTTLED)
+    return api_throttle_refusal(err, CMP_ETHROTTLED, retry_after);
+}
+
+int api_throttle_refusal(struct cmp_error *err, int code, int retry_after)
+{
+    const char *what =
+        code == CMP_ETHROTTLED ? "Too many requests" : "The service is temporarily unavailable";
+    int rc = cmp_error_set(err, code, "%s. Retry after %d second%s.", what, retry_after,
+                           retry_after == 1 ? "" : "s");
+
+    if (err && err->code == code)
         err->retry_after = retry_after;
     return rc;
 }

@@ -64,4 +64,12 @@ size_t api_throttle_keys(const struct api_throttle *t, const char *tenant, const
 int api_throttle_check(struct store *s, const struct api_throttle *t, const char *tenant,
                        const char *app_id, bool is_write, struct cmp_error *err);
 
+/*
+ * The refusal of a request that should come back later: `code` CMP_ETHROTTLED (429, "Too many
+ * requests. Retry after N seconds.") or CMP_EUNAVAILABLE (503, "The service is temporarily
+ * unavailable. Retry after N seconds."), with err->retry_after = `retry_after` (the Retry-After
+ * header and the body's RetryAfter).  Returns `code`.  The throttle's and the injected faults'.
+ */
+int api_throttle_refusal(struct cmp_error *err, int code, int retry_after);
+
 #endif

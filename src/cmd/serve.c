@@ -18,6 +18,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "http/fault.h"
 #include "http/server.h"
 #include "http/tls.h"
 #include "store/store.h"
@@ -58,9 +59,10 @@ struct serve_opts {
     long request_timeout;   /* seconds; 0: the default */
     long max_url;
     long max_header_bytes;
-    int throttle;                /* -1: not given, 0: off, 1: intune */
-    long throttle_limit[THR__N]; /* -1 when not given */
-    const char *config;          /* read first, by cmd_config_parse() */
+    int throttle;                   /* -1: not given, 0: off, 1: intune */
+    long throttle_limit[THR__N];    /* -1 when not given */
+    const char *config;             /* read first, by cmd_config_parse() */
+    struct http_fault_config fault; /* --fault-* */
 };
 
 #define OPTS(p) ((struct serve_opts *)(p))
@@ -131,6 +133,20 @@ static int set_throttle(void *o, const char *v, bool first, char *why, size_t n)
     }
     return 0;
 }
+
+/* The --fault-* options: each one's value goes to http_fault_set() (http/fault.c parses them). */
+#define FAULT_SETTER(fn, opt)                                                                      \
+    static int fn(void *o, const char *v, bool first, char *why, size_t n)                         \
+    {                                                                                              \
+        return http_fault_set(&OPTS(o)->fault, opt, v, first, why, n);                             \
+    }
+FAULT_SETTER(set_fault_rate, HTTP_FAULT_RATE)
+FAULT_SETTER(set_fault_status, HTTP_FAULT_STATUS)
+FAULT_SETTER(set_fault_retry_after, HTTP_FAULT_RETRY_AFTER)
+FAULT_SETTER(set_fault_latency, HTTP_FAULT_LATENCY)
+FAULT_SETTER(set_fault_latency_rate, HTTP_FAULT_LATENCY_RATE)
+FAULT_SETTER(set_fault_seed, HTTP_FAULT_SEED)
+FAULT_SETTER(set_fault_tenant, HTTP_FAULT_TENANT)
 
 /* Every option of `cmpd serve`, in --help order. */
 static const struct cmd_opt serve_options[] = {
@@ -210,6 +226,28 @@ static const struct cmd_opt serve_options[] = {
                  struct serve_opts, throttle_limit[THR_APP_REQUESTS], 0, THROTTLE_MAX_LIMIT),
     CMD_OPT_LONG("throttle-window", "SECONDS", "the sliding window, 1..3600 (default 20)",
                  struct serve_opts, throttle_limit[THR_WINDOW], 1, STORE_THROTTLE_MAX_WINDOW),
+    CMD_OPT_FN("fault-rate", "P",
+               "fault injection for client testing, off by default: answer this\n"
+               "fraction (0..1) of authorised API requests with an injected 429\n"
+               "TooManyRequests or 503 ServiceUnavailable, with Retry-After",
+               false, set_fault_rate),
+    CMD_OPT_FN("fault-status", "LIST", "which: 429, 503 or 429,503 (default, drawn evenly)", false,
+               set_fault_status),
+    CMD_OPT_FN("fault-retry-after", "SECONDS", "the injected Retry-After, 1..3600 (default 1)",
+               false, set_fault_retry_after),
+    CMD_OPT_FN("fault-latency", "MS",
+               "delay API requests by MS, or MIN-MAX drawn uniformly (0..60000);\n"
+               "the loop serves others meanwhile",
+               false, set_fault_latency),
+    CMD_OPT_FN("fault-latency-rate", "P", "fraction of requests delayed, 0..1 (default 1)", false,
+               set_fault_latency_rate),
+    CMD_OPT_FN("fault-seed", "N",
+               "seed of the fault draws: with --threads 1 the same request\n"
+               "sequence gets the same faults in every run (default: random)",
+               false, set_fault_seed),
+    CMD_OPT_FN("fault-tenant", "GUID",
+               "inject faults for this tenant only; repeatable (default all)", true,
+               set_fault_tenant),
     CMD_OPT_STRING("config", "FILE", "read options from FILE first (default $CMPD_CONFIG)",
                    struct serve_opts, config),
 };
@@ -218,6 +256,7 @@ static const struct cmd_opt serve_options[] = {
 
 static int parse(int argc, char **argv, struct serve_opts *o, struct arena *a)
 {
+    char why[256];
     size_t i;
     int rc;
 
@@ -228,9 +267,14 @@ static int parse(int argc, char **argv, struct serve_opts *o, struct arena *a)
     o->throttle = -1;
     for (i = 0; i < THR__N; i++)
         o->throttle_limit[i] = -1;
+    http_fault_init(&o->fault);
     rc = cmd_config_parse("serve", synopsis, serve_options, SERVE_OPTION_COUNT, argc, argv, o, a);
     if (rc)
         return rc;
+    if (http_fault_finish(&o->fault, why, sizeof why)) {
+        fprintf(stderr, "cmpd serve: %s\n", why);
+        return 2;
+    }
     if (!o->tls_cert != !o->tls_key) {
         fputs("cmpd serve: --tls-cert and --tls-key go together\n", stderr);
         return 2;
@@ -379,6 +423,7 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.max_url = (size_t)o->max_url;
     st->cfg.max_header_bytes = (size_t)o->max_header_bytes;
     throttle_config(o, &st->cfg.throttle);
+    st->cfg.fault = o->fault.on ? &o->fault : NULL;
     if (strcmp(o->access_log, "off") == 0) {
         st->cfg.access_log = false;
     } else if (strcmp(o->access_log, "-") == 0) {
@@ -441,6 +486,13 @@ int cmd_serve(int argc, char **argv)
         release(&st);
         arena_free(a);
         return 1;
+    }
+    if (o.fault.on) {
+        char what[1024];
+        http_fault_describe(&o.fault, what, sizeof what);
+        log_warn("FAULT INJECTION IS ON: API requests get injected errors and delays (%s); for "
+                 "client testing only, never in production",
+                 what);
     }
     for (i = 0; i < o.listen_count; i++)
         log_info("listening on %s", o.listen[i]);

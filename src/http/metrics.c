@@ -6,6 +6,8 @@
  *   cmpd_http_request_duration_seconds{route} (histogram: _bucket{le}, _sum, _count)
  *   cmpd_store_errors_total, cmpd_throttled_requests_total
  *   cmpd_connections_total, cmpd_open_connections (gauge)
+ *   cmpd_faults_injected_total{kind="429"|"503"|"latency"} (fault injection; an injected 429 also
+ *   counts in cmpd_throttled_requests_total, which counts every 429 sent)
  * A series that never counted anything is left out, so a scrape stays small.
  */
 #include "http/metrics.h"
@@ -158,6 +160,26 @@ static int write_latency(struct buf *out, struct http_metrics *const *loops, siz
     return rc;
 }
 
+static int write_faults(struct buf *out, struct http_metrics *const *loops, size_t n)
+{
+    static const char *const kinds[METRICS_FAULT__N] = {
+        [METRICS_FAULT_429] = "429",
+        [METRICS_FAULT_503] = "503",
+        [METRICS_FAULT_LATENCY] = "latency",
+    };
+    int rc = buf_puts(out, "# HELP cmpd_faults_injected_total Faults injected (--fault-*).\n"
+                           "# TYPE cmpd_faults_injected_total counter\n");
+    size_t k;
+
+    for (k = 0; k < METRICS_FAULT__N && !rc; k++) {
+        uint64_t v = SUM(faults[k]);
+        if (v)
+            rc = buf_printf(out, "cmpd_faults_injected_total{kind=\"%s\"} %llu\n", kinds[k],
+                            (unsigned long long)v);
+    }
+    return rc;
+}
+
 int metrics_write(struct buf *out, struct http_metrics *const *loops, size_t n)
 {
     int rc = write_requests(out, loops, n);
@@ -181,5 +203,7 @@ int metrics_write(struct buf *out, struct http_metrics *const *loops, size_t n)
                         (unsigned long long)SUM(store_errors), (unsigned long long)SUM(throttled),
                         (unsigned long long)SUM(connections),
                         (unsigned long long)SUM(connections_open));
+    if (!rc)
+        rc = write_faults(out, loops, n);
     return rc ? CMP_ENOMEM : 0;
 }

@@ -38,6 +38,14 @@ enum metrics_method { MM_GET, MM_HEAD, MM_POST, MM_PATCH, MM_PUT, MM_DELETE, MM_
 /* Latency histogram upper bounds, in microseconds (then +Inf). */
 #define METRICS_BUCKETS 12
 
+/* Injected faults (--fault-*), by kind. */
+enum metrics_fault {
+    METRICS_FAULT_429,
+    METRICS_FAULT_503,
+    METRICS_FAULT_LATENCY,
+    METRICS_FAULT__N
+};
+
 struct http_metrics {
     _Atomic uint64_t requests[MR__N][MM__N][METRICS_STATUSES + 1];
     _Atomic uint64_t latency[MR__N][METRICS_BUCKETS + 1]; /* non-cumulative; last is +Inf */
@@ -46,6 +54,7 @@ struct http_metrics {
     _Atomic uint64_t throttled;        /* 429 responses */
     _Atomic uint64_t connections;      /* accepted */
     _Atomic uint64_t connections_open; /* accepted and not yet closed */
+    _Atomic uint64_t faults[METRICS_FAULT__N];
 };
 
 enum metrics_method metrics_method(const char *m, size_t n);

@@ -58,6 +58,11 @@ struct reqctx {
     enum metrics_route route; /* for the metrics and the access log */
     const char *tenant;       /* the caller's, once the token is verified; else NULL */
     const char *app_id;
+    /* Fault injection (http/fault.h): decided once; after a delay dispatch() runs again. */
+    bool fault_decided;
+    struct http_fault_decision fault;
+    struct http_fault_wait fault_wait;
+    struct route_match match; /* the route, kept for that second run */
 };
 
 static h2o_iovec_t header(h2o_req_t *req, const h2o_token_t *token)
@@ -369,8 +374,11 @@ static void write_done(struct store_write *sw)
     h2o_multithread_send_message(&c->w->write_receiver, &c->done);
 }
 
+static int fault_point(struct reqctx *c, const struct route_match *m);
+
 /* Authenticate, admit the tenant, authorise and run the matched route.  0: answered;
- * HTTP_PENDING: the write is queued and http__on_write_done() answers; else an error to send. */
+ * HTTP_PENDING: the write is queued and http__on_write_done() answers (or a fault delay holds the
+ * request and fault_resume() goes on); else an error to send. */
 static int dispatch(struct reqctx *c, const struct route_match *m)
 {
     const struct http_config *cfg = c->w->srv->cfg;
@@ -405,6 +413,11 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     if (!m->public_target) {
         /* Permissions first: a refused caller (a personal account) never registers a tenant. */
         rc = auth_authorize(&who, m->route->perm, &c->err);
+        if (rc)
+            return rc;
+        /* Fault injection (--fault-*, off by default): an injected 429/503, or a delay after
+         * which dispatch() runs again.  Before throttle and tenant: no store access. */
+        rc = fault_point(c, m);
         if (rc)
             return rc;
         /* Authorised requests only are counted (conventions 8); 0 when throttling is off. */
@@ -461,6 +474,62 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     }
     respond(c);
     return 0;
+}
+
+/* ---- fault injection (http/fault.c decides; this only holds and answers) ---- */
+
+static void fault_resume(struct http_fault_wait *fw);
+
+/* 0: go on; HTTP_PENDING: held for the drawn delay; else the injected error. */
+static int fault_point(struct reqctx *c, const struct route_match *m)
+{
+    struct http_fault_loop *fl = &c->w->fault;
+    struct http_metrics *mt = &c->w->metrics;
+
+    if (!fl->cfg)
+        return 0;
+    if (!c->fault_decided) {
+        c->fault_decided = true;
+        http_fault_decide(fl->cfg, &fl->rng, c->tenant, &c->fault);
+        if (c->fault.delay_ms) {
+            /* Held like a queued write: counted in `pending`, guarded against the client going. */
+            metrics_add(&mt->faults[METRICS_FAULT_LATENCY], 1);
+            c->match = *m;
+            c->w->pending++;
+            c->guard = h2o_mem_alloc_shared(&c->req->pool, sizeof *c->guard, guard_dispose);
+            c->guard->c = c;
+            http_fault_hold(fl, &c->fault_wait, c->fault.delay_ms, fault_resume);
+            return HTTP_PENDING;
+        }
+    }
+    if (!c->fault.status)
+        return 0;
+    metrics_add(&mt->faults[c->fault.status == 429 ? METRICS_FAULT_429 : METRICS_FAULT_503], 1);
+    return api_throttle_refusal(&c->err, c->fault.status == 429 ? CMP_ETHROTTLED : CMP_EUNAVAILABLE,
+                                fl->cfg->retry_after);
+}
+
+static void finish(struct reqctx *c);
+static void release(struct reqctx *c);
+static void fail(struct reqctx *c, int rc);
+
+/* The delay is over (or the server stops): the request goes on, unless its client went. */
+static void fault_resume(struct http_fault_wait *fw)
+{
+    struct reqctx *c = H2O_STRUCT_FROM_MEMBER(struct reqctx, fault_wait, fw);
+    int rc;
+
+    c->w->pending--;
+    if (c->req) {
+        c->guard->c = NULL;
+        rc = dispatch(c, &c->match);
+        if (rc == HTTP_PENDING)
+            return;
+        if (rc)
+            fail(c, rc);
+        finish(c);
+    }
+    release(c);
 }
 
 /* ---- the operational endpoints: no token, GET and HEAD only ---- */
@@ -653,7 +722,7 @@ static void finish(struct reqctx *c)
 
     metrics_request(m, c->route, metrics_method(c->req->method.base, c->req->method.len),
                     c->req->res.status, us);
-    if (code == CMP_ESTORE || (code == CMP_EUNAVAILABLE && c->route != MR_NONE))
+    if (code == CMP_ESTORE || (code == CMP_EUNAVAILABLE && c->route != MR_NONE && !c->fault.status))
         metrics_add(&m->store_errors, 1);
     if (c->w->srv->cfg->access_log)
         access_log(c, us);

@@ -316,6 +316,7 @@ static int init_worker(struct http_server *s, struct http_worker *w, struct cmp_
         return rc;
     w->loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, w->loop, &s->globalconf);
+    http_fault_loop_init(&w->fault, cfg->fault, w->loop, (unsigned)(w - s->workers), &s->stopping);
     for (i = 0; i < cfg->listener_count; i++) {
         rc = bind_listener(&cfg->listeners[i], &w->fds[i], err);
         if (rc)
@@ -335,6 +336,7 @@ static void free_worker(struct http_worker *w, size_t listeners)
     /* A context whose connections did not finish in time cannot be disposed (h2o asserts its
      * timers are empty); the process is exiting, so its memory is left to the exit. */
     if (w->loop && (w->drained || !w->started)) {
+        http_fault_loop_fini(&w->fault);
         h2o_context_dispose(&w->ctx);
         h2o_evloop_destroy(w->loop);
     } else if (w->loop) {

@@ -23,6 +23,7 @@
 struct auth_cloud;
 struct auth_keys;
 struct cmp_error;
+struct http_fault_config;
 struct http_server;
 
 struct http_listener {
@@ -52,6 +53,8 @@ struct http_config {
     size_t max_header_bytes;     /* names and values of all headers (0: default) */
     /* Throttling: off unless throttle.on. */
     struct api_throttle throttle;
+    /* Fault injection (http/fault.h): NULL or not on: none. */
+    const struct http_fault_config *fault;
 };
 
 #define HTTP_DEFAULT_MAX_CONNS 4096

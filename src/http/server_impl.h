@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "core/buf.h"
+#include "http/fault.h"
 #include "http/metrics.h"
 #include "http/server.h"
 
@@ -39,7 +40,8 @@ struct http_worker {
     /* Writes queued for the group commit come back here (http__on_write_done). */
     h2o_multithread_queue_t *write_queue;
     h2o_multithread_receiver_t write_receiver;
-    size_t pending; /* requests whose write is queued */
+    size_t pending;               /* requests whose write is queued, or held by a fault delay */
+    struct http_fault_loop fault; /* --fault-*: this loop's PRNG and held requests */
 };
 
 /* An accepted socket, tracked so that a stop can close idle keep-alive connections. */

@@ -215,6 +215,25 @@ static void test_throttle_refusal_is_429_with_retry_after(void **state)
     assert_string_equal(cmp_error_message(&err), "Too many requests. Retry after 1 second.");
 }
 
+/* The refusal the injected faults (http/fault.c) share with the limiter: 429 as above, and 503. */
+static void test_throttle_refusal_builds_429_and_503(void **state)
+{
+    struct cmp_error err = {0};
+
+    (void)state;
+    assert_int_equal(api_throttle_refusal(&err, CMP_ETHROTTLED, 2), CMP_ETHROTTLED);
+    assert_int_equal(err.retry_after, 2);
+    assert_string_equal(cmp_error_message(&err), "Too many requests. Retry after 2 seconds.");
+    cmp_error_clear(&err);
+    assert_int_equal(api_throttle_refusal(&err, CMP_EUNAVAILABLE, 1), CMP_EUNAVAILABLE);
+    assert_int_equal(err.retry_after, 1);
+    assert_int_equal(cmp_err_status(err.code), 503);
+    assert_string_equal(cmp_err_graph_code(err.code), "ServiceUnavailable");
+    assert_false(cmp_err_wrapped(err.code));
+    assert_string_equal(cmp_error_message(&err),
+                        "The service is temporarily unavailable. Retry after 1 second.");
+}
+
 /* A store that cannot count admits the request (and leaves the caller's error alone). */
 static void test_throttle_store_failure_admits(void **state)
 {
@@ -244,6 +263,7 @@ int main(void)
         cmocka_unit_test_setup(test_throttle_long_app_id_becomes_a_digest, setup),
         cmocka_unit_test_setup(test_throttle_off_counts_nothing, setup),
         cmocka_unit_test_setup(test_throttle_refusal_is_429_with_retry_after, setup),
+        cmocka_unit_test_setup(test_throttle_refusal_builds_429_and_503, setup),
         cmocka_unit_test_setup(test_throttle_store_failure_admits, setup),
     };
 
