@@ -50,6 +50,8 @@ enum store__pg_stmt {
     PG_PARTNER_LOCK, /* the same row FOR UPDATE, inside a patch */
     PG_PARTNER_UPDATE,
     PG_PARTNER_DELETE,
+    PG_PARTNER_DELETE_ALL,
+    PG_PARTNER_TENANTS,
     PG_SECRET_PUT_NEW,
     PG_SECRET_GET,
     PG_THROTTLE_TAKE,
