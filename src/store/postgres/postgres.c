@@ -578,11 +578,25 @@ static int pg_txn_begin(struct store *base, struct cmp_error *err)
               : store__pg_command(s, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin batch", err);
 }
 
+/*
+ * A bulk transaction (store_bulk_begin): the same BEGIN, and the calls made inside it go through
+ * the check before each call without its rollback (s->bulk), until pg_txn_end.
+ */
+static int pg_bulk_begin(struct store *base, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    int rc = pg_txn_begin(base, err);
+
+    s->bulk = rc == 0;
+    return rc;
+}
+
 /* COMMIT, or ROLLBACK of whatever is open (also a transaction an error aborted). */
 static int pg_txn_end(struct store *base, bool commit, struct cmp_error *err)
 {
     struct pg_store *s = from(base);
 
+    s->bulk = false;
     if (commit)
         return store__pg_command(s, "COMMIT", "commit batch", err);
     if (!s->lost)
@@ -642,5 +656,5 @@ const struct store_ops store__postgres_ops = {
     .txn_end = pg_txn_end,
     .txn_open = pg_txn_open,
     .write_in_txn = pg_write_in_txn,
-    .bulk_begin = pg_txn_begin,
+    .bulk_begin = pg_bulk_begin,
 };

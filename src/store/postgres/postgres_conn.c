@@ -407,6 +407,15 @@ int store__pg_check(struct pg_store *s, struct cmp_error *err)
         PQisBusy(s->conn);
     }
     take_notifies(s);
+    if (s->bulk) {
+        /* Inside a bulk transaction: it must still be open, and no reconnect could bring it
+         * back. */
+        if (s->ready && !s->lost && PQstatus(s->conn) == CONNECTION_OK &&
+            PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
+            return 0;
+        log_error("postgres: the bulk transaction was lost");
+        return unavailable(err);
+    }
     if (s->ready && !s->lost && PQstatus(s->conn) == CONNECTION_OK) {
         /* A call that failed half-way never leaves a transaction open; make sure of it. */
         store__pg_rollback(s);

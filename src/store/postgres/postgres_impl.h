@@ -74,6 +74,7 @@ struct pg_store {
     bool ready;           /* the session is set up and the fixed statements are prepared */
     bool lost;            /* the last failure was the connection breaking */
     bool precheck;        /* look for a closed connection before each call (tests turn it off) */
+    bool bulk;            /* a bulk transaction is open (store_bulk_begin): the check keeps it */
     char *list_columns;   /* owned: the select list of a partner row (value columns, seq, id) */
     struct buf json;      /* scratch for the assignment collections being sent */
     struct store__stmt_cache cache; /* of listings; handles are owned statement names */
