@@ -41,6 +41,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "core/time.h"
 #include "graph/json_in.h"
@@ -55,6 +56,8 @@
 /* Most bytes one exported line may take. */
 #define EXPORT_MAX_LINE (64u * 1024 * 1024)
 #define PROGRESS_EVERY_MS 100
+/* Runs of a seed whose transaction failed on the store (a concurrent start's insert). */
+#define SEED_TRIES 3
 
 /* ---- progress on a terminal ---- */
 
@@ -639,11 +642,22 @@ int cmd_seed(struct store *s, const char *path, struct cmd_import_result *res,
 {
     struct cmd_import_opts o = {"cmpd serve --seed", path, CMD_CONFLICT_SKIP, true, false};
     FILE *in = fopen(path, "r");
+    int tries;
     int rc;
 
     if (!in)
         return cmp_error_set(err, CMP_EIO, "cannot open the seed %s: %s", path, strerror(errno));
-    rc = cmd_import_stream(s, in, &o, res, err);
+    /* Instances starting at once on one PostgreSQL database may insert the same id at once: the
+     * loser's transaction fails and is rolled back, and a second run finds the rows and skips
+     * them.  Bad lines are not retried. */
+    for (tries = 1;; tries++) {
+        rc = cmd_import_stream(s, in, &o, res, err);
+        if (!rc || res->bad || tries == SEED_TRIES || (rc != CMP_ESTORE && rc != CMP_EUNAVAILABLE))
+            break;
+        log_warn("seed %s: %s; loading it again", path, cmp_error_message(err));
+        cmp_error_clear(err);
+        rewind(in);
+    }
     fclose(in);
     return rc;
 }

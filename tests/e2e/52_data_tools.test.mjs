@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, BIN, describe, newTenant, startServer, test } from './lib/harness.mjs';
+import { after, before, BIN, createDatabase, describe, newTenant, startServer, STORE_KIND, test } from './lib/harness.mjs';
 import { ADMIN_ROLES, assertStatus, col, item, VERSIONS } from './lib/graph.mjs';
 
 let tmp;
@@ -298,6 +298,17 @@ describe('cmpd serve --seed', () => {
     assert.equal(JSON.parse(await text(C, T2, item('v1.0', id))).displayName, 'kept');
     assert.equal(JSON.parse(await text(C, T2, item('v1.0', added))).displayName, 'added');
     assert.equal(await count(C, T1), 4);
+  });
+
+  test('two instances starting at once on one store with the same seed both start; each partner once', async () => {
+    const store = STORE_KIND === 'postgres' ? await createDatabase() : `sqlite:${file('shared.db')}`;
+    const start = () => startServer({ listeners: ['http'], store, args: ['--seed', exported] });
+    const both = await Promise.all([start(), start()]);
+    servers.push(...both);
+    const logs = both.map((s) => /seed .*: (\d+) partners loaded, (\d+) already there/.exec(s.log));
+    for (const m of logs) assert.ok(m, 'each instance logs its seed');
+    assert.equal(Number(logs[0][1]) + Number(logs[1][1]), 7, 'together they loaded each partner once');
+    for (const t of [T1, T2]) assert.deepEqual(await snapshot(both[1], t, ids[t]), await snapshot(A, t, ids[t]));
   });
 
   test('the seed registers its tenants (for --tenants registered)', async () => {
