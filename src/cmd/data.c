@@ -560,7 +560,7 @@ int cmd_import(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct cmd_import_opts o = {"cmpd import", "stdin", CMD_CONFLICT_FAIL, false, true};
-    struct cmd_import_result res;
+    struct cmd_import_result res = {0};
     struct cmp_error err = {0};
     const char *data = CMD_DEFAULT_DATA;
     const char *store = NULL;

@@ -342,7 +342,7 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
         return rc;
     st->backend = store_backend(probe);
     if (o->seed) {
-        struct cmd_import_result seeded;
+        struct cmd_import_result seeded = {0};
         rc = cmd_seed(probe, o->seed, &seeded, err);
         if (rc) {
             store_close(probe);
