@@ -14,7 +14,9 @@ static const char usage[] = "usage: cmpd <command> [options]\n"
                             "commands:\n"
                             "  serve     run the Graph-compatible service (cmpd serve --help)\n"
                             "  token     print a signed access token (cmpd token --help)\n"
-                            "  tenant    add, set or list tenants (cmpd tenant --help)\n"
+                            "  tenant    add, set, list or reset tenants (cmpd tenant --help)\n"
+                            "  export    write partners as JSON lines (cmpd export --help)\n"
+                            "  import    read partners from JSON lines (cmpd import --help)\n"
                             "  jwks      print the public signing key as JWKS (cmpd jwks --help)\n"
                             "  version   print the version\n";
 
@@ -30,6 +32,10 @@ int main(int argc, char **argv)
         return cmd_token(argc - 1, argv + 1);
     if (strcmp(argv[1], "tenant") == 0)
         return cmd_tenant(argc - 1, argv + 1);
+    if (strcmp(argv[1], "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
+    if (strcmp(argv[1], "import") == 0)
+        return cmd_import(argc - 1, argv + 1);
     if (strcmp(argv[1], "jwks") == 0)
         return cmd_jwks(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

@@ -3,7 +3,8 @@
 #   0. a throwaway PostgreSQL cluster (tests/pg.sh) in the run's temp dir, stopped on any exit;
 #      its URL is exported as CMPD_TEST_PG (test_store_postgres and the e2e cluster test use it);
 #   1. cmocka unit tests of the release build, then of the ASan/UBSan build, each followed by
-#      test_store and test_store_query again on a fresh PostgreSQL database (CMPD_TEST_STORE);
+#      test_store, test_store_query, test_store_commit and test_store_bulk again, each on a fresh
+#      PostgreSQL database (CMPD_TEST_STORE);
 #   2. the end-to-end suite against the release binary, then against the sanitized one, each on
 #      SQLite (DIR/cmpd.db) and on PostgreSQL (CMPD_E2E_STORE=postgres: a database per server);
 #   3. each libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus.
@@ -103,7 +104,7 @@ new_db() { # name -> URL of a fresh database of the shared cluster
 
 run_pg_units() { # build dir, label: the store tests again, each on a fresh PostgreSQL database
     local dir=$1 label=$2 t name url out
-    for name in test_store test_store_query test_store_commit; do
+    for name in test_store test_store_query test_store_commit test_store_bulk; do
         t="$dir/$name"
         if [[ -z $pg_url ]]; then
             continue # counted once, by start_pg

@@ -63,6 +63,7 @@ struct serve_opts {
     long throttle_limit[THR__N];    /* -1 when not given */
     const char *config;             /* read first, by cmd_config_parse() */
     struct http_fault_config fault; /* --fault-* */
+    const char *seed;               /* JSON lines loaded before the listeners open (cmd/data.c) */
 };
 
 #define OPTS(p) ((struct serve_opts *)(p))
@@ -248,6 +249,11 @@ static const struct cmd_opt serve_options[] = {
     CMD_OPT_FN("fault-tenant", "GUID",
                "inject faults for this tenant only; repeatable (default all)", true,
                set_fault_tenant),
+    CMD_OPT_STRING("seed", "FILE",
+                   "load the partners of FILE (the JSON lines of cmpd export) before listening;\n"
+                   "ids already stored are skipped, so a restart keeps later changes;\n"
+                   "the file's tenants are registered",
+                   struct serve_opts, seed),
     CMD_OPT_STRING("config", "FILE", "read options from FILE first (default $CMPD_CONFIG)",
                    struct serve_opts, config),
 };
@@ -383,6 +389,16 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     if (rc)
         return rc;
     st->backend = store_backend(probe);
+    if (o->seed) {
+        struct cmd_import_result seeded = {0};
+        rc = cmd_seed(probe, o->seed, &seeded, err);
+        if (rc) {
+            store_close(probe);
+            return rc;
+        }
+        log_info("seed %s: %lld partners loaded, %lld already there", o->seed,
+                 (long long)seeded.imported, (long long)seeded.skipped);
+    }
     /* The same connection reads (or first stores) the keys when they live in the store. */
     rc = cmd_keys_from(o->data, o->store ? probe : NULL, o->jwks, &st->keys, st->paging_key, err);
     store_close(probe);

@@ -1,6 +1,8 @@
 /*
- * cmd/tenant.c - `cmpd tenant add|set|list`: the tenant registry, edited in the store directly
- * (a running server reads it on every request).
+ * cmd/tenant.c - `cmpd tenant add|set|list|reset`: the tenant registry, edited in the store
+ * directly (a running server reads it on every request).  `reset` deletes every partner of one
+ * tenant - for test suites - and leaves its registration as it is.  It has no HTTP form: Graph
+ * has none, and a bulk delete reachable over the network is a risk no client of the API needs.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@ static const char usage[] =
     "usage: cmpd tenant add TID [--no-intune-license] [--data DIR | --store LOCATION]\n"
     "       cmpd tenant set TID --intune-license true|false [--data DIR | --store LOCATION]\n"
     "       cmpd tenant list [--data DIR | --store LOCATION]\n"
+    "       cmpd tenant reset TID [--data DIR | --store LOCATION]   (delete its partners)\n"
     "\n"
     "  --data DIR            data directory of the SQLite store (default ./cmpd-data)\n"
     "  --store LOCATION      postgres://..., sqlite:PATH or a directory (default $CMPD_STORE)\n";
@@ -136,6 +139,22 @@ static int put(struct store *s, const char *verb, const char *tid, const struct 
     return 0;
 }
 
+/* Delete every partner of `tid`; its registration (if any) stays. */
+static int reset(struct store *s, const char *tid)
+{
+    struct cmp_error err = {0};
+    char id[37];
+    int64_t n;
+
+    str_lower(id, tid, 36);
+    if (store_partner_delete_all(s, id, &n, &err)) {
+        fprintf(stderr, "cmpd tenant reset: %s\n", cmp_error_message(&err));
+        return 1;
+    }
+    printf("%s deleted %lld partners\n", id, (long long)n);
+    return 0;
+}
+
 int cmd_tenant(int argc, char **argv)
 {
     struct tenant_opts o;
@@ -161,7 +180,7 @@ int cmd_tenant(int argc, char **argv)
             fputs(usage, stderr);
             return 2;
         }
-    } else if (strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0) {
+    } else if (strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0 || strcmp(verb, "reset") == 0) {
         if (optind != argc - 1 || !str_is_guid(argv[optind], strlen(argv[optind]))) {
             fputs("cmpd tenant: give one tenant GUID\n", stderr);
             fputs(usage, stderr);
@@ -176,7 +195,10 @@ int cmd_tenant(int argc, char **argv)
         fprintf(stderr, "cmpd tenant: %s\n", cmp_error_message(&err));
         return 1;
     }
-    rc = tid ? put(s, verb, tid, &o) : list(s);
+    if (strcmp(verb, "reset") == 0)
+        rc = reset(s, tid);
+    else
+        rc = tid ? put(s, verb, tid, &o) : list(s);
     store_close(s);
     return rc;
 }

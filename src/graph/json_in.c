@@ -425,6 +425,16 @@ int graph_partner_from_json(struct arena *a, enum graph_version v, enum graph_de
     return decode_partner(&d, root, mode, out);
 }
 
+int graph_partner_from_value(struct arena *a, enum graph_version v, enum graph_decode_mode mode,
+                             const struct json_value *root, struct graph_partner *out,
+                             struct cmp_error *err)
+{
+    struct dec d = {a, v, err};
+
+    graph_partner_defaults(out);
+    return decode_partner(&d, root, mode, out);
+}
+
 int graph_assignments_from_json(struct arena *a, enum graph_version v, const char *prop_name,
                                 const struct json_value *arr, struct graph_assignments *out,
                                 struct cmp_error *err)

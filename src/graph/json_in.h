@@ -43,6 +43,14 @@ int graph_partner_from_json(struct arena *a, enum graph_version v, enum graph_de
                             struct cmp_error *err);
 
 /*
+ * The same from a value already parsed (json_parse), e.g. the "partner" member of a line of
+ * `cmpd import`: the same rules and messages as a request body.
+ */
+int graph_partner_from_value(struct arena *a, enum graph_version v, enum graph_decode_mode mode,
+                             const struct json_value *root, struct graph_partner *out,
+                             struct cmp_error *err);
+
+/*
  * Decode an assignment collection from a parsed JSON array (used by the stores to read back what
  * graph_assignments_write() stored, always in the beta shape).
  */

@@ -202,6 +202,37 @@ int store_partner_count(struct store *s, const char *tenant, const struct odata_
     return s->ops->partner_count(s, tenant, filter, out, err);
 }
 
+int store_partner_delete_all(struct store *s, const char *tenant, int64_t *deleted,
+                             struct cmp_error *err)
+{
+    *deleted = 0;
+    return s->ops->partner_delete_all(s, tenant, deleted, err);
+}
+
+int store_partner_tenants(struct store *s, struct arena *a, const char ***out, size_t *n,
+                          struct cmp_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->partner_tenants(s, a, out, n, err);
+}
+
+int store_bulk_begin(struct store *s, struct cmp_error *err)
+{
+    return s->ops->bulk_begin(s, err);
+}
+
+int store_bulk_end(struct store *s, bool commit, struct cmp_error *err)
+{
+    int rc = s->ops->txn_end(s, commit, err);
+
+    if (rc && commit)
+        s->ops->txn_end(s, false, err); /* a commit that failed leaves nothing open */
+    if (s->ops->after_batch)
+        s->ops->after_batch(s);
+    return rc;
+}
+
 int store_secret_ensure(struct store *s, const char *name, const void *candidate, size_t n,
                         struct arena *a, unsigned char **out, size_t *out_n, struct cmp_error *err)
 {

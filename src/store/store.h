@@ -122,6 +122,10 @@ struct store_ops {
                         struct arena *a, struct store_page *out, struct cmp_error *err);
     int (*partner_count)(struct store *s, const char *tenant, const struct odata_expr *filter,
                          int64_t *out, struct cmp_error *err);
+    int (*partner_delete_all)(struct store *s, const char *tenant, int64_t *deleted,
+                              struct cmp_error *err);
+    int (*partner_tenants)(struct store *s, struct arena *a, const char ***out, size_t *n,
+                           struct cmp_error *err);
     int (*secret_ensure)(struct store *s, const char *name, const void *candidate, size_t n,
                          struct arena *a, unsigned char **out, size_t *out_n,
                          struct cmp_error *err);
@@ -137,6 +141,8 @@ struct store_ops {
     int (*write_in_txn)(struct store *s, struct store_write *w);
     /* Housekeeping once a batch was answered (may be NULL). */
     void (*after_batch)(struct store *s);
+    /* A bulk transaction on an ordinary connection (store_bulk_begin); ended with txn_end. */
+    int (*bulk_begin)(struct store *s, struct cmp_error *err);
 };
 
 /*
@@ -200,6 +206,35 @@ int store_partner_list(struct store *s, const char *tenant, const struct store_l
 /* Number of the tenant's partners matching `filter` (NULL: all of them). */
 int store_partner_count(struct store *s, const char *tenant, const struct odata_expr *filter,
                         int64_t *out, struct cmp_error *err);
+
+/*
+ * Delete every partner of `tenant` (none is not an error) and set *deleted to how many went.
+ * Runs in its own transaction, or inside the connection's bulk transaction.  The tenant's
+ * registration is left as it is.
+ */
+int store_partner_delete_all(struct store *s, const char *tenant, int64_t *deleted,
+                             struct cmp_error *err);
+
+/*
+ * The tenants that hold at least one partner, registered or not, in ascending order (arena-owned
+ * strings in *out).  With store_partner_list() (no $orderby, keyset `after`) this walks every
+ * partner of the store a page at a time.
+ */
+int store_partner_tenants(struct store *s, struct arena *a, const char ***out, size_t *n,
+                          struct cmp_error *err);
+
+/*
+ * A bulk transaction on this connection (cmpd import, serve --seed): between store_bulk_begin()
+ * and store_bulk_end() store_partner_get/insert/delete and store_partner_delete_all run inside
+ * it (not store_partner_patch, which begins its own), and nothing is visible to others until
+ * store_bulk_end(s, true) commits it - durably, as any commit of a STORE_DURABLE_DISK
+ * connection (fsync on SQLite, synchronous_commit on PostgreSQL).  store_bulk_end(s, false), or
+ * a commit that fails, leaves the store as it was.  It runs beside the group committer, not
+ * through it: on SQLite it holds the database's write lock until it ends (other writers wait up
+ * to the busy timeout), so keep it for tools and start-up.
+ */
+int store_bulk_begin(struct store *s, struct cmp_error *err);
+int store_bulk_end(struct store *s, bool commit, struct cmp_error *err);
 
 /*
  * Shared secrets (key material every instance must agree on), by name.  Stores `candidate` (n

@@ -334,6 +334,71 @@ static int pg_partner_delete(struct store *base, const char *tenant, const char 
     return rc ? rc : delete_row(s, tenant, id, err);
 }
 
+/* Every partner of `tenant` in one statement: its own transaction, or the caller's bulk one. */
+static int pg_partner_delete_all(struct store *base, const char *tenant, int64_t *deleted,
+                                 struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_params p = {0};
+    PGresult *r = NULL;
+    int rc = store__pg_check(s, err);
+
+    if (rc)
+        return rc;
+    store__pg_param(&p, tenant);
+    rc = store__pg_exec(s, PG_PARTNER_DELETE_ALL, &p, false, PGRES_COMMAND_OK,
+                        "delete partners of a tenant", &r, err);
+    if (rc)
+        return rc;
+    if (str_to_int64(PQcmdTuples(r), strlen(PQcmdTuples(r)), 0, INT64_MAX, deleted)) {
+        log_error("postgres: unreadable row count of a delete");
+        rc = cmp_error_set(err, CMP_ESTORE, NULL);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int partner_tenants(struct pg_store *s, struct arena *a, const char ***out, size_t *n,
+                           struct cmp_error *err)
+{
+    const char **items;
+    PGresult *r = NULL;
+    int rows;
+    int i;
+    int rc = store__pg_exec(s, PG_PARTNER_TENANTS, NULL, false, PGRES_TUPLES_OK,
+                            "list the tenants of partners", &r, err);
+
+    if (rc)
+        return rc;
+    rows = PQntuples(r);
+    items = arena_calloc(a, rows ? (size_t)rows : 1, sizeof *items);
+    if (!items)
+        rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+    for (i = 0; i < rows && !rc; i++) {
+        items[i] = arena_strndup(a, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
+        if (!items[i])
+            rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+    }
+    PQclear(r);
+    if (!rc) {
+        *out = items;
+        *n = (size_t)rows;
+    }
+    return rc;
+}
+
+static int pg_partner_tenants(struct store *base, struct arena *a, const char ***out, size_t *n,
+                              struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    struct store__pg_attempt t = {0};
+    int rc = 0;
+
+    while (store__pg_attempt(s, &t, &rc, err))
+        rc = partner_tenants(s, a, out, n, err);
+    return rc;
+}
+
 static int pg_partner_list(struct store *base, const char *tenant, const struct store_list_req *req,
                            struct arena *a, struct store_page *out, struct cmp_error *err)
 {
@@ -513,11 +578,33 @@ static int pg_txn_begin(struct store *base, struct cmp_error *err)
               : store__pg_command(s, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin batch", err);
 }
 
+/*
+ * A bulk transaction (store_bulk_begin): the same BEGIN, and the calls made inside it go through
+ * the check before each call without its rollback (s->bulk), until pg_txn_end.
+ */
+static int pg_bulk_begin(struct store *base, struct cmp_error *err)
+{
+    struct pg_store *s = from(base);
+    int rc = pg_txn_begin(base, err);
+
+    /* A generic plan made while the table looked small (the rows this transaction inserts are
+     * not in the statistics) scans the table for every lookup: an import grew quadratic
+     * (20,000 lines 21 s).  Custom plans see the table's real size and use the index. */
+    if (!rc)
+        rc = store__pg_command(s, "SET LOCAL plan_cache_mode = force_custom_plan", "begin bulk",
+                               err);
+    if (rc && !s->lost)
+        store__pg_rollback(s);
+    s->bulk = rc == 0;
+    return rc;
+}
+
 /* COMMIT, or ROLLBACK of whatever is open (also a transaction an error aborted). */
 static int pg_txn_end(struct store *base, bool commit, struct cmp_error *err)
 {
     struct pg_store *s = from(base);
 
+    s->bulk = false;
     if (commit)
         return store__pg_command(s, "COMMIT", "commit batch", err);
     if (!s->lost)
@@ -569,10 +656,13 @@ const struct store_ops store__postgres_ops = {
     .partner_delete = pg_partner_delete,
     .partner_list = pg_partner_list,
     .partner_count = pg_partner_count,
+    .partner_delete_all = pg_partner_delete_all,
+    .partner_tenants = pg_partner_tenants,
     .secret_ensure = pg_secret_ensure,
     .throttle_take = pg_throttle_take,
     .txn_begin = pg_txn_begin,
     .txn_end = pg_txn_end,
     .txn_open = pg_txn_open,
     .write_in_txn = pg_write_in_txn,
+    .bulk_begin = pg_bulk_begin,
 };

@@ -44,12 +44,20 @@
 #define STORE_PG_LOCK_TIMEOUT "5s"
 
 static const char *const stmt_names[PG_COUNT] = {
-    [PG_TENANT_GET] = "cmpd_tenant_get",         [PG_TENANT_PUT] = "cmpd_tenant_put",
-    [PG_TENANT_PUT_NEW] = "cmpd_tenant_put_new", [PG_TENANT_LIST] = "cmpd_tenant_list",
-    [PG_PARTNER_INSERT] = "cmpd_partner_insert", [PG_PARTNER_GET] = "cmpd_partner_get",
-    [PG_PARTNER_LOCK] = "cmpd_partner_lock",     [PG_PARTNER_UPDATE] = "cmpd_partner_update",
-    [PG_PARTNER_DELETE] = "cmpd_partner_delete", [PG_SECRET_PUT_NEW] = "cmpd_secret_put_new",
-    [PG_SECRET_GET] = "cmpd_secret_get",         [PG_THROTTLE_TAKE] = "cmpd_throttle_take",
+    [PG_TENANT_GET] = "cmpd_tenant_get",
+    [PG_TENANT_PUT] = "cmpd_tenant_put",
+    [PG_TENANT_PUT_NEW] = "cmpd_tenant_put_new",
+    [PG_TENANT_LIST] = "cmpd_tenant_list",
+    [PG_PARTNER_INSERT] = "cmpd_partner_insert",
+    [PG_PARTNER_GET] = "cmpd_partner_get",
+    [PG_PARTNER_LOCK] = "cmpd_partner_lock",
+    [PG_PARTNER_UPDATE] = "cmpd_partner_update",
+    [PG_PARTNER_DELETE] = "cmpd_partner_delete",
+    [PG_PARTNER_DELETE_ALL] = "cmpd_partner_delete_all",
+    [PG_PARTNER_TENANTS] = "cmpd_partner_tenants",
+    [PG_SECRET_PUT_NEW] = "cmpd_secret_put_new",
+    [PG_SECRET_GET] = "cmpd_secret_get",
+    [PG_THROTTLE_TAKE] = "cmpd_throttle_take",
 };
 
 /* Statements whose text does not depend on the model table. */
@@ -64,6 +72,8 @@ static const char *const fixed_sql[PG_COUNT] = {
                           "ON CONFLICT (id) DO NOTHING",
     [PG_TENANT_LIST] = "SELECT id, intune_licensed, created FROM tenants ORDER BY id",
     [PG_PARTNER_DELETE] = "DELETE FROM partners WHERE tenant = $1 AND id = $2",
+    [PG_PARTNER_DELETE_ALL] = "DELETE FROM partners WHERE tenant = $1",
+    [PG_PARTNER_TENANTS] = "SELECT DISTINCT tenant FROM partners ORDER BY tenant",
     [PG_SECRET_PUT_NEW] = "INSERT INTO secrets (name, value) VALUES ($1, $2) "
                           "ON CONFLICT (name) DO NOTHING",
     [PG_SECRET_GET] = "SELECT value FROM secrets WHERE name = $1",
@@ -397,6 +407,15 @@ int store__pg_check(struct pg_store *s, struct cmp_error *err)
         PQisBusy(s->conn);
     }
     take_notifies(s);
+    if (s->bulk) {
+        /* Inside a bulk transaction: it must still be open, and no reconnect could bring it
+         * back. */
+        if (s->ready && !s->lost && PQstatus(s->conn) == CONNECTION_OK &&
+            PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
+            return 0;
+        log_error("postgres: the bulk transaction was lost");
+        return unavailable(err);
+    }
     if (s->ready && !s->lost && PQstatus(s->conn) == CONNECTION_OK) {
         /* A call that failed half-way never leaves a transaction open; make sure of it. */
         store__pg_rollback(s);

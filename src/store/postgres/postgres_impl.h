@@ -50,6 +50,8 @@ enum store__pg_stmt {
     PG_PARTNER_LOCK, /* the same row FOR UPDATE, inside a patch */
     PG_PARTNER_UPDATE,
     PG_PARTNER_DELETE,
+    PG_PARTNER_DELETE_ALL,
+    PG_PARTNER_TENANTS,
     PG_SECRET_PUT_NEW,
     PG_SECRET_GET,
     PG_THROTTLE_TAKE,
@@ -72,6 +74,7 @@ struct pg_store {
     bool ready;           /* the session is set up and the fixed statements are prepared */
     bool lost;            /* the last failure was the connection breaking */
     bool precheck;        /* look for a closed connection before each call (tests turn it off) */
+    bool bulk;            /* a bulk transaction is open (store_bulk_begin): the check keeps it */
     char *list_columns;   /* owned: the select list of a partner row (value columns, seq, id) */
     struct buf json;      /* scratch for the assignment collections being sent */
     struct store__stmt_cache cache; /* of listings; handles are owned statement names */

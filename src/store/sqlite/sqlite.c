@@ -55,6 +55,8 @@ static const char *const fixed_sql[ST_COUNT] = {
                           "ON CONFLICT (id) DO NOTHING",
     [ST_TENANT_LIST] = "SELECT id, intune_licensed, created FROM tenants ORDER BY id",
     [ST_PARTNER_DELETE] = "DELETE FROM partners WHERE tenant = ?1 AND id = ?2",
+    [ST_PARTNER_DELETE_ALL] = "DELETE FROM partners WHERE tenant = ?1",
+    [ST_PARTNER_TENANTS] = "SELECT DISTINCT tenant FROM partners ORDER BY tenant",
     [ST_SECRET_PUT_NEW] = "INSERT INTO secrets (name, value) VALUES (?1, ?2) "
                           "ON CONFLICT (name) DO NOTHING",
     [ST_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
@@ -649,6 +651,62 @@ static int sq_partner_delete(struct store *base, const char *tenant, const char 
     return rc;
 }
 
+/* Every partner of `tenant`, in one statement (its own transaction, or the caller's). */
+static int sq_partner_delete_all(struct store *base, const char *tenant, int64_t *deleted,
+                                 struct cmp_error *err)
+{
+    struct sqlite_store *s = from(base);
+    sqlite3_stmt *st = s->st[ST_PARTNER_DELETE_ALL];
+    int rc = bind_text(s, st, 1, tenant, err);
+    int src;
+
+    if (!rc) {
+        src = sqlite3_step(st);
+        if (src != SQLITE_DONE)
+            rc = store__sqlite_error(s->db, src, "delete partners of a tenant", err);
+        else
+            *deleted = sqlite3_changes64(s->db);
+    }
+    done(st);
+    return rc;
+}
+
+static int sq_partner_tenants(struct store *base, struct arena *a, const char ***out, size_t *n,
+                              struct cmp_error *err)
+{
+    struct sqlite_store *s = from(base);
+    sqlite3_stmt *st = s->st[ST_PARTNER_TENANTS];
+    const char **items = NULL;
+    size_t cap = 0;
+    size_t count = 0;
+    int rc = 0;
+
+    for (;;) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_DONE)
+            break;
+        if (src != SQLITE_ROW) {
+            rc = store__sqlite_error(s->db, src, "list the tenants of partners", err);
+            break;
+        }
+        items = store__sqlite_grow(a, items, count, &cap, sizeof *items);
+        if (items)
+            items[count] = arena_strndup(a, (const char *)sqlite3_column_text(st, 0),
+                                         (size_t)sqlite3_column_bytes(st, 0));
+        if (!items || !items[count]) {
+            rc = cmp_error_set(err, CMP_ENOMEM, NULL);
+            break;
+        }
+        count++;
+    }
+    done(st);
+    if (!rc) {
+        *out = items;
+        *n = count;
+    }
+    return rc;
+}
+
 /* ---- shared secrets ---- */
 
 /* Read secret `name` into *out (arena-owned, NUL-terminated). */
@@ -748,6 +806,12 @@ static void sq_after_batch(struct store *base)
     store__checkpointer_after_batch(from(base));
 }
 
+/* A bulk transaction (store_bulk_begin) on a connection of its own: not the committer's. */
+static int sq_bulk_begin(struct store *base, struct cmp_error *err)
+{
+    return exec_stmt(from(base), ST_BEGIN, "begin bulk", err);
+}
+
 static int sq_txn_end(struct store *base, bool commit, struct cmp_error *err)
 {
     struct sqlite_store *s = from(base);
@@ -791,6 +855,8 @@ const struct store_ops store__sqlite_ops = {
     .partner_delete = sq_partner_delete,
     .partner_list = store__sqlite_partner_list,
     .partner_count = store__sqlite_partner_count,
+    .partner_delete_all = sq_partner_delete_all,
+    .partner_tenants = sq_partner_tenants,
     .secret_ensure = sq_secret_ensure,
     .throttle_take = sq_throttle_take,
     .set_durability = sq_set_durability,
@@ -799,4 +865,5 @@ const struct store_ops store__sqlite_ops = {
     .txn_open = sq_txn_open,
     .write_in_txn = sq_write_in_txn,
     .after_batch = sq_after_batch,
+    .bulk_begin = sq_bulk_begin,
 };
