@@ -141,7 +141,9 @@ function renderTarget(t, v) {
 }
 
 /** The exact JSON object the server must send for partner `p` in version `v`. */
-export function renderEntity(p, v, { context = true, root = GRAPH_ROOT } = {}) {
+export function renderEntity(p, v, opts = {}) {
+  if (typeof opts !== 'object') throw new TypeError('renderEntity(p, v, {context, root})');
+  const { context = true, root = GRAPH_ROOT } = opts;
   const full = { ...DEFAULTS, ...p };
   const o = {};
   if (context) o['@odata.context'] = contextEntity(v, root);
@@ -176,7 +178,9 @@ export function stripAssignmentAnnotations(entity) {
 }
 
 /** Assert that `actual` (a parsed entity) is exactly partner `p` in version `v`. */
-export function assertEntity(actual, p, v, { context = true, what = 'entity', root = GRAPH_ROOT } = {}) {
+export function assertEntity(actual, p, v, opts = {}) {
+  if (typeof opts !== 'object') throw new TypeError('assertEntity(actual, p, v, {context, what, root})');
+  const { context = true, what = 'entity', root = GRAPH_ROOT } = opts;
   assert.ok(actual && typeof actual === 'object' && !Array.isArray(actual), `${what}: not an object`);
   const stripped = stripAssignmentAnnotations(actual);
   assert.deepEqual(stripped, renderEntity(p, v, { context, root }), `${what}: body differs`);
