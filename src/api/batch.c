@@ -156,9 +156,14 @@ static void parse_body(struct arena *a, const struct json_value *body, struct ba
         return;
     }
     buf_init(&b, API_MAX_BODY);
-    if (write_value(&b, body) || !(rq->body = arena_strndup(a, b.data, b.len)))
-        cmp_error_set(&rq->err, CMP_ENOMEM, NULL);
+    if (write_value(&b, body))
+        cmp_error_set(&rq->err, CMP_ETOOLARGE,
+                      "The body of a batch request is larger than %d bytes.", API_MAX_BODY);
+    else
+        rq->body = arena_strndup(a, b.data, b.len);
     rq->body_len = b.len;
+    if (!rq->body && !rq->err.code)
+        cmp_error_set(&rq->err, CMP_ENOMEM, NULL);
     buf_fini(&b);
 }
 

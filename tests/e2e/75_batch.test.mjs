@@ -274,6 +274,21 @@ describe('inner requests', () => {
     }
   });
 
+  test('the access log has one line for the batch, none for its inner requests', async () => {
+    const r = await post(srv, admin, { requests: [get('1'), get('2')] });
+    assertStatus(r, 200);
+    const rid = r.headers['request-id'];
+    let lines = [];
+    for (let i = 0; i < 100 && lines.length === 0; i++) {
+      lines = srv.log.split('\n').filter((l) => l.startsWith('{"time":')).map((l) => JSON.parse(l)).filter((l) => l.request_id === rid);
+      if (lines.length === 0) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(lines.length, 1, `one access-log line for ${rid}`);
+    assert.equal(lines[0].method, 'POST');
+    assert.equal(lines[0].path, '/v1.0/$batch');
+    assert.equal(lines[0].status, 200);
+  });
+
   test('/metrics counts the batch under route="batch"', async () => {
     const m = await srv.request('GET', '/metrics');
     assert.match(m.text, /route="batch"/);
