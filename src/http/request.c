@@ -3,6 +3,11 @@
  * tenant, authorise, check the body, call the handler, and write the response with Graph's
  * headers (graph-conventions.md 3).  Every failure becomes a Graph error body here, through
  * graph/errors.c, and nowhere else.
+ *
+ * The inner requests of a $batch (api/batch.c) go through the same run() as a request of their
+ * own: run_inner() gives them the batch's token, pool and request ids, and collects their status,
+ * headers and body instead of sending them.  Their writes run synchronously (store_write waits
+ * for the group commit on this loop), so a later inner request sees them.
  */
 #include <errno.h>
 #include <string.h>
