@@ -17,6 +17,8 @@
 
 struct arena;
 struct auth_principal;
+struct batch_request;
+struct batch_response;
 struct buf;
 struct cmp_error;
 struct store;
@@ -66,6 +68,12 @@ struct api_request {
      * handler runs the write itself.
      */
     bool defer_writes;
+    /*
+     * in: runs one inner request of a $batch through the whole request pipeline and fills *out
+     * (arena-owned).  NULL inside a batch: batches do not nest.
+     */
+    void (*exec)(void *exec_ctx, const struct batch_request *rq, struct batch_response *out);
+    void *exec_ctx;
     /* out */
     int status;
     struct buf *out;
@@ -92,6 +100,7 @@ api_handler_fn partners_delete;
 api_handler_fn partners_count;
 api_handler_fn service_metadata; /* GET /{v}/$metadata: the CSDL */
 api_handler_fn service_document; /* GET /{v}/: the OData service document */
+api_handler_fn batch_post;       /* POST /{v}/$batch (api/batch.h) */
 
 /* How unknown tenants are treated. */
 enum api_tenant_mode {

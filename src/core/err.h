@@ -32,6 +32,8 @@
     X(URITOOLONG, 414, "RequestUriTooLong", 0, "The request URL is too long.")                     \
     X(MEDIATYPE, 415, "UnsupportedMediaType", 0,                                                   \
       "The request body must be sent with Content-Type: application/json.")                        \
+    X(FAILEDDEPENDENCY, 424, "FailedDependency", 0,                                                \
+      "The request depends on a request of the batch that failed.")                                \
     X(THROTTLED, 429, "TooManyRequests", 0, "Too many requests.")                                  \
     X(HEADERSTOOLARGE, 431, "RequestHeaderFieldsTooLarge", 0,                                      \
       "The request headers are too large.")                                                        \

@@ -22,7 +22,8 @@ static const char *const route_names[MR__N] = {
     [MR_LIST] = "list",         [MR_GET] = "get",         [MR_CREATE] = "create",
     [MR_UPDATE] = "update",     [MR_DELETE] = "delete",   [MR_COUNT] = "count",
     [MR_METADATA] = "metadata", [MR_SERVICE] = "service", [MR_HEALTHZ] = "healthz",
-    [MR_READYZ] = "readyz",     [MR_METRICS] = "metrics", [MR_NONE] = "none",
+    [MR_READYZ] = "readyz",     [MR_METRICS] = "metrics", [MR_BATCH] = "batch",
+    [MR_NONE] = "none",
 };
 
 static const char *const method_names[MM__N] = {

@@ -27,6 +27,7 @@ enum metrics_route {
     MR_HEALTHZ,
     MR_READYZ,
     MR_METRICS,
+    MR_BATCH,
     MR_NONE, /* no route: unknown path, wrong method */
     MR__N
 };

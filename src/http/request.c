@@ -3,6 +3,11 @@
  * tenant, authorise, check the body, call the handler, and write the response with Graph's
  * headers (graph-conventions.md 3).  Every failure becomes a Graph error body here, through
  * graph/errors.c, and nowhere else.
+ *
+ * The inner requests of a $batch (api/batch.c) go through the same run() as a request of their
+ * own: run_inner() gives them the batch's token, pool and request ids, and collects their status,
+ * headers and body instead of sending them.  Their writes run synchronously (store_write waits
+ * for the group commit on this loop), so a later inner request sees them.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,6 +16,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/batch.h"
 #include "auth/jwt.h"
 #include "auth/scopes.h"
 #include "auth/token_cache.h"
@@ -40,8 +46,23 @@ struct req_guard {
     struct reqctx *c; /* NULL once the request was answered */
 };
 
+/*
+ * One request going through the pipeline: either the h2o request itself, or an inner request of
+ * a $batch, which reads its method, path, headers and body from the batch and collects its
+ * status, headers and body for the batch response instead of sending them.
+ */
 struct reqctx {
     h2o_req_t *req; /* NULL: the client went away while the write was queued */
+    bool inner;     /* an inner request of a batch: `req` is the batch's */
+    h2o_mem_pool_t *pool;
+    h2o_iovec_t method;
+    h2o_iovec_t path; /* path and query, percent-encoded */
+    size_t query_at;  /* offset of '?' in `path`, or SIZE_MAX */
+    h2o_iovec_t body;
+    const h2o_headers_t *headers; /* the request's */
+    h2o_headers_t *res_headers;   /* the response's */
+    int status;                   /* once answered */
+    h2o_iovec_t res_body;         /* inner: the answer's body */
     struct http_worker *w;
     struct arena *arena; /* owns this struct too */
     struct api_request api;
@@ -65,31 +86,29 @@ struct reqctx {
     struct route_match match; /* the route, kept for that second run */
 };
 
-static h2o_iovec_t header(h2o_req_t *req, const h2o_token_t *token)
+static h2o_iovec_t header(const struct reqctx *c, const h2o_token_t *token)
 {
-    ssize_t i = h2o_find_header(&req->headers, token, -1);
+    ssize_t i = h2o_find_header(c->headers, token, -1);
 
     if (i < 0)
         return h2o_iovec_init(NULL, 0);
-    return req->headers.entries[i].value;
+    return c->headers->entries[i].value;
 }
 
-static h2o_iovec_t header_by_name(h2o_req_t *req, const char *name)
+static h2o_iovec_t header_by_name(const struct reqctx *c, const char *name)
 {
-    ssize_t i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    ssize_t i = h2o_find_header_by_str(c->headers, name, strlen(name), -1);
 
     if (i < 0)
         return h2o_iovec_init(NULL, 0);
-    return req->headers.entries[i].value;
+    return c->headers->entries[i].value;
 }
 
 static void add(struct reqctx *c, const char *name, const char *value, size_t len)
 {
-    h2o_req_t *req = c->req;
-    h2o_iovec_t v = h2o_strdup(&req->pool, value, len);
+    h2o_iovec_t v = h2o_strdup(c->pool, value, len);
 
-    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, v.base,
-                          v.len);
+    h2o_add_header_by_str(c->pool, c->res_headers, name, strlen(name), 1, NULL, v.base, v.len);
 }
 
 static void add_s(struct reqctx *c, const char *name, const char *value)
@@ -152,6 +171,14 @@ static void send_body(struct reqctx *c, int status, const char *ctype, const cha
 {
     h2o_req_t *req = c->req;
 
+    c->status = status;
+    if (c->inner) {
+        /* Kept for the batch response: the body (in c->out or static) outlives this call. */
+        if (ctype)
+            add_s(c, "content-type", ctype);
+        c->res_body = h2o_iovec_init(status == 204 ? "" : body, status == 204 ? 0 : len);
+        return;
+    }
     req->res.status = status;
     req->res.reason = reason(status);
     if (ctype)
@@ -171,8 +198,8 @@ static void send_error(struct reqctx *c)
     int status = cmp_err_status(c->err.code);
     char retry[16];
 
-    url = arena_sprintf(c->arena, "%s%.*s", c->base_url ? c->base_url : "", (int)c->req->path.len,
-                        c->req->path.base);
+    url = arena_sprintf(c->arena, "%s%.*s", c->base_url ? c->base_url : "", (int)c->path.len,
+                        c->path.base);
     ectx.request_id = c->request_id;
     ectx.client_request_id =
         arena_strndup(c->arena, c->client_request_id, c->client_request_id_len);
@@ -198,7 +225,7 @@ static void send_error(struct reqctx *c)
 /* The client-request-id to echo: the client's when it is short and printable, else ours. */
 static void client_request_id(struct reqctx *c)
 {
-    h2o_iovec_t v = header_by_name(c->req, "client-request-id");
+    h2o_iovec_t v = header_by_name(c, "client-request-id");
     size_t i;
 
     c->client_request_id = c->request_id;
@@ -240,12 +267,12 @@ static bool media_type_is_json(h2o_iovec_t v)
     return str_eq_ci(v.base, n, "application/json");
 }
 
-static bool prefers_representation(h2o_req_t *req)
+static bool prefers_representation(const h2o_headers_t *headers)
 {
     ssize_t i = -1;
 
-    while ((i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("prefer"), i)) >= 0) {
-        h2o_iovec_t v = req->headers.entries[i].value;
+    while ((i = h2o_find_header_by_str(headers, H2O_STRLIT("prefer"), i)) >= 0) {
+        h2o_iovec_t v = headers->entries[i].value;
         if (h2o_strstr(v.base, v.len, H2O_STRLIT("return=representation")) != SIZE_MAX)
             return true;
     }
@@ -309,12 +336,12 @@ static bool accepts(h2o_iovec_t v, const char *type)
 /* A request body check: JSON media type and the size limit. */
 static int check_body(struct reqctx *c)
 {
-    h2o_iovec_t ct = header(c->req, H2O_TOKEN_CONTENT_TYPE);
+    h2o_iovec_t ct = header(c, H2O_TOKEN_CONTENT_TYPE);
 
-    if (c->req->entity.len > API_MAX_BODY)
+    if (c->body.len > API_MAX_BODY)
         return cmp_error_set(&c->err, CMP_ETOOLARGE,
                              "The request body is %zu bytes; at most %d bytes are accepted.",
-                             c->req->entity.len, API_MAX_BODY);
+                             c->body.len, API_MAX_BODY);
     if (!media_type_is_json(ct))
         return cmp_error_set(&c->err, CMP_EMEDIATYPE,
                              "The request body must be sent with Content-Type: application/json.");
@@ -339,6 +366,8 @@ static enum metrics_route route_label(const struct route_match *m)
         return MR_METADATA;
     case ROUTE_SERVICE:
         return MR_SERVICE;
+    case ROUTE_BATCH:
+        return MR_BATCH;
     }
     return MR_NONE;
 }
@@ -375,6 +404,7 @@ static void write_done(struct store_write *sw)
 }
 
 static int fault_point(struct reqctx *c, const struct route_match *m);
+static void run_inner(void *ctx, const struct batch_request *rq, struct batch_response *out);
 
 /* Authenticate, admit the tenant, authorise and run the matched route.  0: answered;
  * HTTP_PENDING: the write is queued and http__on_write_done() answers (or a fault delay holds the
@@ -384,8 +414,8 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     const struct http_config *cfg = c->w->srv->cfg;
     struct auth_principal who;
     struct api_request *r = &c->api;
-    h2o_iovec_t authz = header(c->req, H2O_TOKEN_AUTHORIZATION);
-    size_t q = c->req->query_at;
+    h2o_iovec_t authz = header(c, H2O_TOKEN_AUTHORIZATION);
+    size_t q = c->query_at;
     int rc;
 
     memset(&who, 0, sizeof who);
@@ -405,12 +435,12 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
         add_s(c, "allow", router_allowed(m->target, allow, sizeof allow));
         return cmp_error_set(&c->err, CMP_EMETHOD, NULL);
     }
-    if (!accepts(header(c->req, H2O_TOKEN_ACCEPT), m->route->produces))
+    if (!accepts(header(c, H2O_TOKEN_ACCEPT), m->route->produces))
         return cmp_error_set(&c->err, CMP_ENOTACCEPTABLE,
                              "The Accept header does not admit %s, the media type of this "
                              "resource.",
                              m->route->produces);
-    if (!m->public_target) {
+    if (!m->public_target && !m->route->envelope) {
         /* Permissions first: a refused caller (a personal account) never registers a tenant. */
         rc = auth_authorize(&who, m->route->perm, &c->err);
         if (rc)
@@ -422,8 +452,7 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
             return rc;
         /* Authorised requests only are counted (conventions 8); 0 when throttling is off. */
         rc = api_throttle_check(c->w->store, &cfg->throttle, who.tenant, who.app_id,
-                                api_throttle_is_write(c->req->method.base, c->req->method.len),
-                                &c->err);
+                                api_throttle_is_write(c->method.base, c->method.len), &c->err);
         if (rc)
             return rc;
         rc = api_tenant_admit(c->w->store, who.tenant, cfg->tenants, &c->err);
@@ -438,13 +467,13 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     r->version = m->version;
     r->version_name = m->version_name;
     r->id = m->id;
-    r->query = q == SIZE_MAX ? "" : c->req->path.base + q + 1;
-    r->query_len = q == SIZE_MAX ? 0 : c->req->path.len - q - 1;
-    r->body = c->req->entity.base ? c->req->entity.base : "";
-    r->body_len = c->req->entity.len;
+    r->query = q == SIZE_MAX ? "" : c->path.base + q + 1;
+    r->query_len = q == SIZE_MAX ? 0 : c->path.len - q - 1;
+    r->body = c->body.base ? c->body.base : "";
+    r->body_len = c->body.len;
     r->base_url = c->base_url;
     r->context_root = cfg->public_url ? cfg->public_url : cfg->cloud->graph_root;
-    r->prefer_representation = prefers_representation(c->req);
+    r->prefer_representation = prefers_representation(c->headers);
     r->tenant =
         m->public_target ? NULL : c->tenant; /* arena-owned: a queued write outlives `who` */
     r->paging_key = cfg->paging_key;
@@ -453,11 +482,15 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     r->arena = c->arena;
     r->err = &c->err;
     r->out = &c->out;
-    r->defer_writes = true;
+    /* Inside a batch a write runs synchronously (store_write waits for its group commit): the
+     * next inner request may depend on it. */
+    r->defer_writes = !c->inner;
+    r->exec = c->inner ? NULL : run_inner;
+    r->exec_ctx = c;
     rc = m->route->handler(r);
     if (rc)
         return rc;
-    if (r->write) {
+    if (r->write && r->defer_writes) {
         /* Queued for the group commit: write_done() answers once it is committed. */
         r->write->done = write_done;
         r->write->data = c;
@@ -491,7 +524,9 @@ static int fault_point(struct reqctx *c, const struct route_match *m)
     if (!c->fault_decided) {
         c->fault_decided = true;
         http_fault_decide(fl->cfg, &fl->rng, c->tenant, &c->fault);
-        if (c->fault.delay_ms) {
+        /* An inner request of a $batch runs to its end at once: it may get an injected error
+         * (in its own response) but is not held. */
+        if (c->fault.delay_ms && !c->inner) {
             /* Held like a queued write: counted in `pending`, guarded against the client going. */
             metrics_add(&mt->faults[METRICS_FAULT_LATENCY], 1);
             c->match = *m;
@@ -742,13 +777,127 @@ static void fail(struct reqctx *c, int rc)
     send_error(c);
 }
 
+/*
+ * The pipeline after parsing, the same for a request and for an inner request of a batch: match
+ * the route, then dispatch() (auth, throttle, tenant, body check, handler, response).  Answers the
+ * request unless it returns HTTP_PENDING.
+ */
+static int run(struct reqctx *c)
+{
+    struct route_match m;
+    size_t path_len = c->query_at == SIZE_MAX ? c->path.len : c->query_at;
+    int rc;
+
+    rc = router_match(c->arena, c->method.base, c->method.len, c->path.base, path_len, &m, &c->err);
+    if (!rc)
+        rc = dispatch(c, &m);
+    if (rc && rc != HTTP_PENDING)
+        fail(c, rc);
+    return rc;
+}
+
+/* ---- an inner request of a batch ---- */
+
+static void out_fini(void *p)
+{
+    buf_fini(p);
+}
+
+/* The inner request's headers: the client's, lower-cased, with the batch's own credential. */
+static int inner_headers(struct reqctx *c, const struct reqctx *outer,
+                         const struct batch_request *rq, h2o_headers_t *hdrs)
+{
+    h2o_iovec_t authz = header(outer, H2O_TOKEN_AUTHORIZATION);
+    size_t i;
+
+    for (i = 0; i < rq->n_headers; i++) {
+        size_t n = strlen(rq->headers[i].name);
+        char *name = arena_alloc(c->arena, n + 1);
+        if (!name)
+            return CMP_ENOMEM;
+        str_lower(name, rq->headers[i].name, n);
+        /* Each inner request runs with the batch's token, never one of its own. */
+        if (str_eq(name, n, "authorization"))
+            continue;
+        h2o_add_header_by_str(c->pool, hdrs, name, n, 1, NULL, rq->headers[i].value,
+                              strlen(rq->headers[i].value));
+    }
+    if (authz.len)
+        h2o_add_header(c->pool, hdrs, H2O_TOKEN_AUTHORIZATION, NULL, authz.base, authz.len);
+    return 0;
+}
+
+/* api_request.exec: run `rq` through run() on behalf of the batch `ctx` and collect its answer. */
+static void run_inner(void *ctx, const struct batch_request *rq, struct batch_response *out)
+{
+    struct reqctx *outer = ctx;
+    struct reqctx *c = arena_calloc(outer->arena, 1, sizeof *c);
+    h2o_headers_t *hdrs = arena_calloc(outer->arena, 1, sizeof *hdrs);
+    h2o_headers_t *res = arena_calloc(outer->arena, 1, sizeof *res);
+    const char *q;
+    size_t i;
+
+    memset(out, 0, sizeof *out);
+    out->status = 500;
+    if (!c || !hdrs || !res)
+        return;
+    c->inner = true;
+    c->req = outer->req;
+    c->pool = outer->pool;
+    c->w = outer->w;
+    c->arena = outer->arena;
+    c->method = h2o_iovec_init(rq->method, strlen(rq->method));
+    c->path = rq->path ? h2o_iovec_init(rq->path, strlen(rq->path)) : outer->path;
+    q = rq->path ? strchr(rq->path, '?') : NULL;
+    c->query_at = q ? (size_t)(q - rq->path) : SIZE_MAX;
+    c->body = h2o_iovec_init(rq->body, rq->body_len);
+    c->headers = hdrs;
+    c->res_headers = res;
+    memcpy(c->request_id, outer->request_id, sizeof c->request_id);
+    c->client_request_id = outer->client_request_id;
+    c->client_request_id_len = outer->client_request_id_len;
+    c->tls = outer->tls;
+    c->base_url = outer->base_url;
+    c->route = MR_NONE;
+    buf_init(&c->out, MAX_RESPONSE);
+    if (arena_defer(c->arena, out_fini, &c->out)) {
+        buf_fini(&c->out);
+        return;
+    }
+    if (inner_headers(c, outer, rq, hdrs)) {
+        cmp_error_set(&c->err, CMP_ENOMEM, NULL);
+        send_error(c);
+    } else if (rq->err.code) {
+        c->err = rq->err;
+        send_error(c);
+    } else {
+        run(c);
+    }
+    out->status = c->status;
+    out->body = c->res_body.base;
+    out->body_len = c->res_body.len;
+    out->headers = arena_calloc(c->arena, res->size ? res->size : 1, sizeof *out->headers);
+    for (i = 0; out->headers && i < res->size; i++) {
+        out->headers[i].name =
+            arena_strndup(c->arena, res->entries[i].name->base, res->entries[i].name->len);
+        out->headers[i].value =
+            arena_strndup(c->arena, res->entries[i].value.base, res->entries[i].value.len);
+        if (!out->headers[i].name || !out->headers[i].value)
+            break;
+        if (str_eq(out->headers[i].name, strlen(out->headers[i].name), "content-type"))
+            out->body_json = str_has_prefix(out->headers[i].value, res->entries[i].value.len,
+                                            "application/json");
+        out->n_headers++;
+    }
+    if (c->status == 429)
+        metrics_add(&c->w->metrics.throttled, 1);
+}
+
 int http__on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct arena *arena = arena_new(0);
     struct reqctx *c = arena ? arena_calloc(arena, 1, sizeof *c) : NULL;
-    struct route_match m;
     size_t path_len = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
-    int rc;
 
     (void)self;
     if (!c || uuid_v4(c->request_id)) {
@@ -759,6 +908,13 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
     clock_gettime(CLOCK_MONOTONIC, &c->start);
     c->arena = arena;
     c->req = req;
+    c->pool = &req->pool;
+    c->method = req->method;
+    c->path = req->path;
+    c->query_at = req->query_at;
+    c->body = req->entity;
+    c->headers = &req->headers;
+    c->res_headers = &req->res.headers;
     c->w = (struct http_worker *)req->conn->ctx;
     c->tls = req->input.scheme == &H2O_URL_SCHEME_HTTPS;
     c->route = MR_NONE;
@@ -768,14 +924,8 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
     if (over_limits(c)) {
         send_error(c);
     } else if (!serve_op_endpoint(c, req->path.base, path_len)) {
-        rc = router_match(c->arena, req->method.base, req->method.len, req->path.base, path_len, &m,
-                          &c->err);
-        if (!rc)
-            rc = dispatch(c, &m);
-        if (rc == HTTP_PENDING)
+        if (run(c) == HTTP_PENDING)
             return 0;
-        if (rc)
-            fail(c, rc);
     }
     finish(c);
     release(c);

@@ -12,15 +12,16 @@
 
 /* clang-format off */
 static const struct route routes[] = {
-    /* method    target            handler           permission       body   produces */
-    {"GET",      ROUTE_COLLECTION, partners_list,    AUTH_PERM_READ,  false, "application/json"},
-    {"POST",     ROUTE_COLLECTION, partners_create,  AUTH_PERM_WRITE, true,  "application/json"},
-    {"GET",      ROUTE_ITEM,       partners_get,     AUTH_PERM_READ,  false, "application/json"},
-    {"PATCH",    ROUTE_ITEM,       partners_update,  AUTH_PERM_WRITE, true,  "application/json"},
-    {"DELETE",   ROUTE_ITEM,       partners_delete,  AUTH_PERM_WRITE, false, "application/json"},
-    {"GET",      ROUTE_COUNT,      partners_count,   AUTH_PERM_READ,  false, "text/plain"},
-    {"GET",      ROUTE_METADATA,   service_metadata, AUTH_PERM_NONE,  false, "application/xml"},
-    {"GET",      ROUTE_SERVICE,    service_document, AUTH_PERM_NONE,  false, "application/json"},
+    /* method    target            handler           permission       body   produces            envelope */
+    {"GET",      ROUTE_COLLECTION, partners_list,    AUTH_PERM_READ,  false, "application/json", false},
+    {"POST",     ROUTE_COLLECTION, partners_create,  AUTH_PERM_WRITE, true,  "application/json", false},
+    {"GET",      ROUTE_ITEM,       partners_get,     AUTH_PERM_READ,  false, "application/json", false},
+    {"PATCH",    ROUTE_ITEM,       partners_update,  AUTH_PERM_WRITE, true,  "application/json", false},
+    {"DELETE",   ROUTE_ITEM,       partners_delete,  AUTH_PERM_WRITE, false, "application/json", false},
+    {"GET",      ROUTE_COUNT,      partners_count,   AUTH_PERM_READ,  false, "text/plain", false},
+    {"GET",      ROUTE_METADATA,   service_metadata, AUTH_PERM_NONE,  false, "application/xml", false},
+    {"GET",      ROUTE_SERVICE,    service_document, AUTH_PERM_NONE,  false, "application/json", false},
+    {"POST",     ROUTE_BATCH,      batch_post,       AUTH_PERM_NONE,  true,  "application/json", true},
 };
 /* clang-format on */
 
@@ -132,6 +133,10 @@ static int match_path(struct arena *a, const struct segments *sg, struct route_m
     if (sg->n == 2 && str_eq(sg->seg[1].p, sg->seg[1].n, "$metadata")) {
         m->target = ROUTE_METADATA;
         m->public_target = true;
+        return 0;
+    }
+    if (sg->n == 2 && str_eq(sg->seg[1].p, sg->seg[1].n, "$batch")) {
+        m->target = ROUTE_BATCH;
         return 0;
     }
     if (!str_eq(sg->seg[1].p, sg->seg[1].n, "deviceManagement"))

@@ -2,9 +2,10 @@
  * http/router.h - URL path + method -> route, from one table.
  *
  * Paths have the shape /{version}/deviceManagement/complianceManagementPartners[/{id} |
- * ('{id}')][/$count], matched case-sensitively as the metadata spells them (spec section 1).
- * An unknown version is 404 "Invalid version: <seg>", an unknown segment 404, a segment below an
- * item 400 "Resource not found for the segment '<seg>'.", a known path with another method 405.
+ * ('{id}')][/$count], or /{version}/$metadata, /{version}/$batch, matched case-sensitively as the
+ * metadata spells them (spec section 1). An unknown version is 404 "Invalid version: <seg>", an
+ * unknown segment 404, a segment below an item 400 "Resource not found for the segment '<seg>'.", a
+ * known path with another method 405.
  */
 #ifndef CMP_HTTP_ROUTER_H
 #define CMP_HTTP_ROUTER_H
@@ -23,7 +24,8 @@ enum route_target {
     ROUTE_ITEM,
     ROUTE_COUNT,
     ROUTE_METADATA, /* /{v}/$metadata */
-    ROUTE_SERVICE   /* /{v}/ : the service document */
+    ROUTE_SERVICE,  /* /{v}/ : the service document */
+    ROUTE_BATCH     /* /{v}/$batch */
 };
 
 struct route {
@@ -33,6 +35,8 @@ struct route {
     enum auth_perm perm;
     bool has_body;        /* needs a JSON request body */
     const char *produces; /* media type of a successful response body ("application/json") */
+    bool envelope;        /* $batch: the token is verified, but each inner request is authorised,
+                             throttled and admitted on its own */
 };
 
 struct route_match {

@@ -35,6 +35,7 @@ static const struct {
     {CMP_ETOOLARGE, 413, "RequestEntityTooLarge", 0},
     {CMP_EURITOOLONG, 414, "RequestUriTooLong", 0},
     {CMP_EMEDIATYPE, 415, "UnsupportedMediaType", 0},
+    {CMP_EFAILEDDEPENDENCY, 424, "FailedDependency", 0},
     {CMP_ETHROTTLED, 429, "TooManyRequests", 0},
     {CMP_EHEADERSTOOLARGE, 431, "RequestHeaderFieldsTooLarge", 0},
     {CMP_EINTERNAL, 500, "InternalError", 1},

@@ -48,6 +48,12 @@ static const struct route_case cases[] = {
     {"DELETE", BASE, 0, NULL, NULL, GRAPH_V1, NULL},
     {"POST", BASE "/$count", 0, NULL, NULL, GRAPH_V1, NULL},
     {"get", BASE, 0, NULL, NULL, GRAPH_V1, NULL},
+    /* $batch: POST only, both versions. */
+    {"POST", "/v1.0/$batch", 0, batch_post, NULL, GRAPH_V1, NULL},
+    {"POST", "/beta/$batch/", 0, batch_post, NULL, GRAPH_BETA, NULL},
+    {"GET", "/v1.0/$batch", 0, NULL, NULL, GRAPH_V1, NULL},
+    {"POST", "/v1.0/$batch/x", CMP_ENOROUTE, NULL, NULL, 0,
+     "Resource not found for the segment '$batch'."},
     /* Versions and segments. */
     {"GET", "/v2/deviceManagement/complianceManagementPartners", CMP_EBADVERSION, NULL, NULL, 0,
      "Invalid version: v2"},
@@ -155,6 +161,25 @@ static void test_router_allowed_lists_the_methods_of_a_target(void **state)
     assert_string_equal(router_allowed(ROUTE_COLLECTION, buf, sizeof buf), "GET, POST");
     assert_string_equal(router_allowed(ROUTE_ITEM, buf, sizeof buf), "GET, PATCH, DELETE");
     assert_string_equal(router_allowed(ROUTE_COUNT, buf, sizeof buf), "GET");
+    assert_string_equal(router_allowed(ROUTE_BATCH, buf, sizeof buf), "POST");
+}
+
+/* The batch route verifies the token; each inner request is authorised and throttled itself. */
+static void test_router_batch_is_an_envelope(void **state)
+{
+    struct arena *a = arena_new(0);
+    struct cmp_error err = {0};
+    struct route_match m;
+
+    (void)state;
+    assert_int_equal(router_match(a, "POST", 4, "/v1.0/$batch", 12, &m, &err), 0);
+    assert_int_equal(m.target, ROUTE_BATCH);
+    assert_false(m.public_target);
+    assert_true(m.route->envelope);
+    assert_true(m.route->has_body);
+    assert_int_equal(router_match(a, "POST", 4, BASE, strlen(BASE), &m, &err), 0);
+    assert_false(m.route->envelope);
+    arena_free(a);
 }
 
 int main(void)
@@ -163,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_router_table),
         cmocka_unit_test(test_router_write_routes_need_write_permission),
         cmocka_unit_test(test_router_allowed_lists_the_methods_of_a_target),
+        cmocka_unit_test(test_router_batch_is_an_envelope),
     };
 
     return cmocka_run_group_tests_name("http_router", tests, NULL, NULL);
