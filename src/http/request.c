@@ -4,19 +4,14 @@
  * headers (graph-conventions.md 3).  Every failure becomes a Graph error body here, through
  * graph/errors.c, and nowhere else.
  *
- * The inner requests of a $batch (api/batch.c) go through the same run() as a request of their
- * own: run_inner() gives them the batch's token, pool and request ids, and collects their status,
- * headers and body instead of sending them.  Their writes run synchronously (store_write waits
- * for the group commit on this loop), so a later inner request sees them.
+ * The inner requests of a $batch go through the same http__run() (request_batch.c); the
+ * operational endpoints, the limits and the access log are in request_ops.c.
  */
-#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "api/api.h"
-#include "api/batch.h"
 #include "auth/jwt.h"
 #include "auth/scopes.h"
 #include "auth/token_cache.h"
@@ -29,64 +24,17 @@
 #include "core/uuid.h"
 #include "graph/errors.h"
 #include "http/metrics.h"
+#include "http/request_impl.h"
 #include "http/router.h"
-#include "http/server_impl.h"
 #include "store/store.h"
 
-/* Largest response body (a page of 1000 partners with large assignment lists fits easily). */
-#define MAX_RESPONSE (64 * 1024 * 1024)
 #define MAX_CLIENT_REQUEST_ID 128
 
 #define WWW_AUTHENTICATE                                                                           \
     "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"      \
     "authorize\", client_id=\"" AUTH_GRAPH_APP_ID "\""
 
-/* Marks the request gone when h2o disposes of it while its write waits for the group commit. */
-struct req_guard {
-    struct reqctx *c; /* NULL once the request was answered */
-};
-
-/*
- * One request going through the pipeline: either the h2o request itself, or an inner request of
- * a $batch, which reads its method, path, headers and body from the batch and collects its
- * status, headers and body for the batch response instead of sending them.
- */
-struct reqctx {
-    h2o_req_t *req; /* NULL: the client went away while the write was queued */
-    bool inner;     /* an inner request of a batch: `req` is the batch's */
-    h2o_mem_pool_t *pool;
-    h2o_iovec_t method;
-    h2o_iovec_t path; /* path and query, percent-encoded */
-    size_t query_at;  /* offset of '?' in `path`, or SIZE_MAX */
-    h2o_iovec_t body;
-    const h2o_headers_t *headers; /* the request's */
-    h2o_headers_t *res_headers;   /* the response's */
-    int status;                   /* once answered */
-    h2o_iovec_t res_body;         /* inner: the answer's body */
-    struct http_worker *w;
-    struct arena *arena; /* owns this struct too */
-    struct api_request api;
-    struct req_guard *guard;
-    h2o_multithread_message_t done; /* on the worker's write_receiver once the write ran */
-    struct buf out;
-    struct cmp_error err;
-    char request_id[UUID_STR_LEN + 1];
-    const char *client_request_id;
-    size_t client_request_id_len;
-    bool tls;
-    const char *base_url;
-    struct timespec start;
-    enum metrics_route route; /* for the metrics and the access log */
-    const char *tenant;       /* the caller's, once the token is verified; else NULL */
-    const char *app_id;
-    /* Fault injection (http/fault.h): decided once; after a delay dispatch() runs again. */
-    bool fault_decided;
-    struct http_fault_decision fault;
-    struct http_fault_wait fault_wait;
-    struct route_match match; /* the route, kept for that second run */
-};
-
-static h2o_iovec_t header(const struct reqctx *c, const h2o_token_t *token)
+h2o_iovec_t http__header(const struct reqctx *c, const h2o_token_t *token)
 {
     ssize_t i = h2o_find_header(c->headers, token, -1);
 
@@ -111,20 +59,20 @@ static void add(struct reqctx *c, const char *name, const char *value, size_t le
     h2o_add_header_by_str(c->pool, c->res_headers, name, strlen(name), 1, NULL, v.base, v.len);
 }
 
-static void add_s(struct reqctx *c, const char *name, const char *value)
+void http__add_s(struct reqctx *c, const char *name, const char *value)
 {
     add(c, name, value, strlen(value));
 }
 
 /* The headers every Graph response carries. */
-static void common_headers(struct reqctx *c)
+void http__common_headers(struct reqctx *c)
 {
-    add_s(c, "request-id", c->request_id);
+    http__add_s(c, "request-id", c->request_id);
     add(c, "client-request-id", c->client_request_id, c->client_request_id_len);
-    add_s(c, "x-ms-ags-diagnostic", c->w->srv->diagnostic);
-    add_s(c, "cache-control", "no-cache");
+    http__add_s(c, "x-ms-ags-diagnostic", c->w->srv->diagnostic);
+    http__add_s(c, "cache-control", "no-cache");
     if (c->tls)
-        add_s(c, "strict-transport-security", "max-age=31536000");
+        http__add_s(c, "strict-transport-security", "max-age=31536000");
 }
 
 static const char *reason(int status)
@@ -167,7 +115,7 @@ static const char *reason(int status)
     }
 }
 
-static void send_body(struct reqctx *c, int status, const char *ctype, const char *body, size_t len)
+void http__send_body(struct reqctx *c, int status, const char *ctype, const char *body, size_t len)
 {
     h2o_req_t *req = c->req;
 
@@ -175,14 +123,14 @@ static void send_body(struct reqctx *c, int status, const char *ctype, const cha
     if (c->inner) {
         /* Kept for the batch response: the body (in c->out or static) outlives this call. */
         if (ctype)
-            add_s(c, "content-type", ctype);
+            http__add_s(c, "content-type", ctype);
         c->res_body = h2o_iovec_init(status == 204 ? "" : body, status == 204 ? 0 : len);
         return;
     }
     req->res.status = status;
     req->res.reason = reason(status);
     if (ctype)
-        add_s(c, "content-type", ctype);
+        http__add_s(c, "content-type", ctype);
     if (status == 204 || status == 304) {
         h2o_send_inline(req, "", 0);
         return;
@@ -191,7 +139,7 @@ static void send_body(struct reqctx *c, int status, const char *ctype, const cha
     h2o_send_inline(req, body, len);
 }
 
-static void send_error(struct reqctx *c)
+void http__send_error(struct reqctx *c)
 {
     struct graph_error_ctx ectx;
     const char *url;
@@ -212,14 +160,14 @@ static void send_error(struct reqctx *c)
         buf_reset(&c->out);
         buf_puts(&c->out, "{\"error\":{\"code\":\"InternalError\",\"message\":\"\"}}");
     }
-    common_headers(c);
+    http__common_headers(c);
     if (status == 401)
-        add_s(c, "www-authenticate", WWW_AUTHENTICATE);
+        http__add_s(c, "www-authenticate", WWW_AUTHENTICATE);
     if ((status == 429 || status == 503) && c->err.retry_after > 0) {
         int n = snprintf(retry, sizeof retry, "%d", c->err.retry_after);
         add(c, "retry-after", retry, (size_t)n);
     }
-    send_body(c, status, "application/json", c->out.data, c->out.len);
+    http__send_body(c, status, "application/json", c->out.data, c->out.len);
 }
 
 /* The client-request-id to echo: the client's when it is short and printable, else ours. */
@@ -336,7 +284,7 @@ static bool accepts(h2o_iovec_t v, const char *type)
 /* A request body check: JSON media type and the size limit. */
 static int check_body(struct reqctx *c)
 {
-    h2o_iovec_t ct = header(c, H2O_TOKEN_CONTENT_TYPE);
+    h2o_iovec_t ct = http__header(c, H2O_TOKEN_CONTENT_TYPE);
 
     if (c->body.len > API_MAX_BODY)
         return cmp_error_set(&c->err, CMP_ETOOLARGE,
@@ -377,14 +325,14 @@ static void respond(struct reqctx *c)
 {
     const struct api_request *r = &c->api;
 
-    common_headers(c);
+    http__common_headers(c);
     if (r->content_type && strcmp(r->content_type, API_CT_TEXT) != 0)
-        add_s(c, "odata-version", "4.0");
+        http__add_s(c, "odata-version", "4.0");
     if (r->location)
-        add_s(c, "location", r->location);
+        http__add_s(c, "location", r->location);
     if (r->preference_applied)
-        add_s(c, "preference-applied", "return=representation");
-    send_body(c, r->status, r->content_type, c->out.data, c->out.len);
+        http__add_s(c, "preference-applied", "return=representation");
+    http__send_body(c, r->status, r->content_type, c->out.data, c->out.len);
 }
 
 static void guard_dispose(void *p)
@@ -404,7 +352,6 @@ static void write_done(struct store_write *sw)
 }
 
 static int fault_point(struct reqctx *c, const struct route_match *m);
-static void run_inner(void *ctx, const struct batch_request *rq, struct batch_response *out);
 
 /* Authenticate, admit the tenant, authorise and run the matched route.  0: answered;
  * HTTP_PENDING: the write is queued and http__on_write_done() answers (or a fault delay holds the
@@ -414,7 +361,7 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     const struct http_config *cfg = c->w->srv->cfg;
     struct auth_principal who;
     struct api_request *r = &c->api;
-    h2o_iovec_t authz = header(c, H2O_TOKEN_AUTHORIZATION);
+    h2o_iovec_t authz = http__header(c, H2O_TOKEN_AUTHORIZATION);
     size_t q = c->query_at;
     int rc;
 
@@ -432,10 +379,10 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     }
     if (!m->route) {
         char allow[64];
-        add_s(c, "allow", router_allowed(m->target, allow, sizeof allow));
+        http__add_s(c, "allow", router_allowed(m->target, allow, sizeof allow));
         return cmp_error_set(&c->err, CMP_EMETHOD, NULL);
     }
-    if (!accepts(header(c, H2O_TOKEN_ACCEPT), m->route->produces))
+    if (!accepts(http__header(c, H2O_TOKEN_ACCEPT), m->route->produces))
         return cmp_error_set(&c->err, CMP_ENOTACCEPTABLE,
                              "The Accept header does not admit %s, the media type of this "
                              "resource.",
@@ -485,7 +432,7 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
     /* Inside a batch a write runs synchronously (store_write waits for its group commit): the
      * next inner request may depend on it. */
     r->defer_writes = !c->inner;
-    r->exec = c->inner ? NULL : run_inner;
+    r->exec = c->inner ? NULL : http__run_inner;
     r->exec_ctx = c;
     rc = m->route->handler(r);
     if (rc)
@@ -567,119 +514,6 @@ static void fault_resume(struct http_fault_wait *fw)
     release(c);
 }
 
-/* ---- the operational endpoints: no token, GET and HEAD only ---- */
-
-/* GET /readyz: 200 when this loop's store answers, else 503. */
-static void send_ready(struct reqctx *c)
-{
-    struct store_tenant t;
-    struct cmp_error err = {0};
-    int rc;
-
-    /* A lookup of the nil tenant, which is never registered: any answer but an error will do. */
-    rc = store_tenant_get(c->w->store, "00000000-0000-0000-0000-000000000000", &t, &err);
-    common_headers(c);
-    if (rc && rc != CMP_ENOTFOUND) {
-        add_s(c, "retry-after", "1");
-        send_body(c, 503, "application/json", "{\"status\":\"unavailable\"}", 24);
-        return;
-    }
-    send_body(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
-}
-
-/* GET /metrics: the counters of every loop, in Prometheus text. */
-static void send_metrics(struct reqctx *c)
-{
-    struct http_server *srv = c->w->srv;
-    struct http_metrics **loops = arena_calloc(c->arena, srv->worker_count, sizeof *loops);
-    unsigned i;
-
-    if (!loops) {
-        cmp_error_set(&c->err, CMP_ENOMEM, NULL);
-        send_error(c);
-        return;
-    }
-    buf_reset(&c->out);
-    for (i = 0; i < srv->worker_count; i++)
-        loops[i] = &srv->workers[i].metrics;
-    if (metrics_write(&c->out, loops, srv->worker_count)) {
-        cmp_error_set(&c->err, CMP_ENOMEM, NULL);
-        send_error(c);
-        return;
-    }
-    common_headers(c);
-    send_body(c, 200, METRICS_CONTENT_TYPE, c->out.data, c->out.len);
-}
-
-static const struct {
-    const char *path;
-    enum metrics_route route;
-    void (*send)(struct reqctx *c);
-} op_endpoints[] = {
-    {"/healthz", MR_HEALTHZ, NULL},
-    {"/readyz", MR_READYZ, send_ready},
-    {"/metrics", MR_METRICS, send_metrics},
-};
-
-/* Serve `path` when it is an operational endpoint; false when it is not one. */
-static bool serve_op_endpoint(struct reqctx *c, const char *path, size_t n)
-{
-    h2o_req_t *req = c->req;
-    size_t i;
-
-    for (i = 0; i < sizeof op_endpoints / sizeof *op_endpoints; i++) {
-        if (!h2o_memis(path, n, op_endpoints[i].path, strlen(op_endpoints[i].path)))
-            continue;
-        c->route = op_endpoints[i].route;
-        if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
-            !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
-            add_s(c, "allow", "GET, HEAD");
-            cmp_error_set(&c->err, CMP_EMETHOD, NULL);
-            send_error(c);
-        } else if (op_endpoints[i].send) {
-            op_endpoints[i].send(c);
-        } else {
-            common_headers(c);
-            send_body(c, 200, "application/json", "{\"status\":\"ok\"}", 15);
-        }
-        return true;
-    }
-    return false;
-}
-
-/*
- * The URL and header limits (what h2o itself lets through is far larger): 414 for a path and
- * query longer than cfg->max_url, 431 for header names and values that add up to more than
- * cfg->max_header_bytes.
- */
-static bool over_limits(struct reqctx *c)
-{
-    const struct http_config *cfg = c->w->srv->cfg;
-    h2o_req_t *req = c->req;
-    size_t max_url = cfg->max_url ? cfg->max_url : HTTP_DEFAULT_MAX_URL;
-    size_t max_head = cfg->max_header_bytes ? cfg->max_header_bytes : HTTP_DEFAULT_MAX_HEADER_BYTES;
-    size_t total = req->input.authority.len;
-    size_t i;
-
-    if (req->path.len > max_url) {
-        cmp_error_set(&c->err, CMP_EURITOOLONG,
-                      "The request URL is %zu bytes long; at most %zu bytes are accepted.",
-                      req->path.len, max_url);
-        return true;
-    }
-    for (i = 0; i < req->headers.size; i++)
-        total += req->headers.entries[i].name->len + req->headers.entries[i].value.len;
-    if (total > max_head) {
-        cmp_error_set(&c->err, CMP_EHEADERSTOOLARGE,
-                      "The request headers are %zu bytes long; at most %zu bytes are accepted.",
-                      total, max_head);
-        return true;
-    }
-    return false;
-}
-
-/* ---- after the response ---- */
-
 static uint64_t elapsed_us(const struct timespec *start)
 {
     struct timespec now;
@@ -687,65 +521,6 @@ static uint64_t elapsed_us(const struct timespec *start)
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (uint64_t)((now.tv_sec - start->tv_sec) * 1000000 +
                       (now.tv_nsec - start->tv_nsec) / 1000);
-}
-
-static void json_field(struct buf *b, const char *name, const char *v, size_t n)
-{
-    buf_printf(b, ",\"%s\":\"", name);
-    buf_append_json_escaped(b, v, n);
-    buf_putc(b, '"');
-}
-
-/*
- * One JSON line per request: time, request ids, peer, method, path and query, status, bytes,
- * duration, tenant and app.  Never a header value that carries a credential.
- */
-static void access_log(struct reqctx *c, uint64_t us)
-{
-    const struct http_config *cfg = c->w->srv->cfg;
-    h2o_req_t *req = c->req;
-    struct sockaddr_storage ss;
-    char peer[64] = "";
-    char when[20];
-    struct timespec now;
-    struct buf *b = &c->w->log_line;
-    socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-    const char *p;
-    size_t left;
-
-    if (len > 0)
-        h2o_socket_getnumerichost((struct sockaddr *)&ss, len, peer);
-    clock_gettime(CLOCK_REALTIME, &now);
-    time_format_inner_date(now.tv_sec, when);
-    buf_reset(b);
-    buf_printf(b, "{\"time\":\"%.19s.%03dZ\"", when, (int)(now.tv_nsec / 1000000));
-    json_field(b, "request_id", c->request_id, strlen(c->request_id));
-    json_field(b, "client_request_id", c->client_request_id, c->client_request_id_len);
-    json_field(b, "remote", peer, strlen(peer));
-    json_field(b, "method", req->method.base, req->method.len);
-    json_field(b, "path", req->path.base, req->path.len);
-    buf_printf(b, ",\"status\":%d,\"bytes\":%zu,\"duration_ms\":%.3f", req->res.status,
-               req->res.content_length == SIZE_MAX ? (size_t)0 : req->res.content_length,
-               (double)us / 1000.0);
-    if (c->tenant)
-        json_field(b, "tenant", c->tenant, strlen(c->tenant));
-    if (c->app_id && *c->app_id)
-        json_field(b, "app_id", c->app_id, strlen(c->app_id));
-    if (c->err.code && req->res.status >= 400)
-        json_field(b, "error", cmp_err_graph_code(c->err.code),
-                   strlen(cmp_err_graph_code(c->err.code)));
-    if (buf_puts(b, "}\n") == 0) {
-        /* One write(2) per line: lines of concurrent loops never interleave (O_APPEND). */
-        for (p = b->data, left = b->len; left;) {
-            ssize_t w = write(cfg->access_log_fd, p, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            p += w;
-            left -= (size_t)w;
-        }
-    }
 }
 
 /* Count the request, and log it. */
@@ -760,7 +535,7 @@ static void finish(struct reqctx *c)
     if (code == CMP_ESTORE || (code == CMP_EUNAVAILABLE && c->route != MR_NONE && !c->fault.status))
         metrics_add(&m->store_errors, 1);
     if (c->w->srv->cfg->access_log)
-        access_log(c, us);
+        http__access_log(c, us);
 }
 
 static void release(struct reqctx *c)
@@ -774,7 +549,7 @@ static void fail(struct reqctx *c, int rc)
 {
     if (!c->err.code)
         cmp_error_set(&c->err, rc, NULL);
-    send_error(c);
+    http__send_error(c);
 }
 
 /*
@@ -782,7 +557,7 @@ static void fail(struct reqctx *c, int rc)
  * the route, then dispatch() (auth, throttle, tenant, body check, handler, response).  Answers the
  * request unless it returns HTTP_PENDING.
  */
-static int run(struct reqctx *c)
+int http__run(struct reqctx *c)
 {
     struct route_match m;
     size_t path_len = c->query_at == SIZE_MAX ? c->path.len : c->query_at;
@@ -794,103 +569,6 @@ static int run(struct reqctx *c)
     if (rc && rc != HTTP_PENDING)
         fail(c, rc);
     return rc;
-}
-
-/* ---- an inner request of a batch ---- */
-
-static void out_fini(void *p)
-{
-    buf_fini(p);
-}
-
-/* The inner request's headers: the client's, lower-cased, with the batch's own credential. */
-static int inner_headers(struct reqctx *c, const struct reqctx *outer,
-                         const struct batch_request *rq, h2o_headers_t *hdrs)
-{
-    h2o_iovec_t authz = header(outer, H2O_TOKEN_AUTHORIZATION);
-    size_t i;
-
-    for (i = 0; i < rq->n_headers; i++) {
-        size_t n = strlen(rq->headers[i].name);
-        char *name = arena_alloc(c->arena, n + 1);
-        if (!name)
-            return CMP_ENOMEM;
-        str_lower(name, rq->headers[i].name, n);
-        /* Each inner request runs with the batch's token, never one of its own. */
-        if (str_eq(name, n, "authorization"))
-            continue;
-        h2o_add_header_by_str(c->pool, hdrs, name, n, 1, NULL, rq->headers[i].value,
-                              strlen(rq->headers[i].value));
-    }
-    if (authz.len)
-        h2o_add_header(c->pool, hdrs, H2O_TOKEN_AUTHORIZATION, NULL, authz.base, authz.len);
-    return 0;
-}
-
-/* api_request.exec: run `rq` through run() on behalf of the batch `ctx` and collect its answer. */
-static void run_inner(void *ctx, const struct batch_request *rq, struct batch_response *out)
-{
-    struct reqctx *outer = ctx;
-    struct reqctx *c = arena_calloc(outer->arena, 1, sizeof *c);
-    h2o_headers_t *hdrs = arena_calloc(outer->arena, 1, sizeof *hdrs);
-    h2o_headers_t *res = arena_calloc(outer->arena, 1, sizeof *res);
-    const char *q;
-    size_t i;
-
-    memset(out, 0, sizeof *out);
-    out->status = 500;
-    if (!c || !hdrs || !res)
-        return;
-    c->inner = true;
-    c->req = outer->req;
-    c->pool = outer->pool;
-    c->w = outer->w;
-    c->arena = outer->arena;
-    c->method = h2o_iovec_init(rq->method, strlen(rq->method));
-    c->path = rq->path ? h2o_iovec_init(rq->path, strlen(rq->path)) : outer->path;
-    q = rq->path ? strchr(rq->path, '?') : NULL;
-    c->query_at = q ? (size_t)(q - rq->path) : SIZE_MAX;
-    c->body = h2o_iovec_init(rq->body, rq->body_len);
-    c->headers = hdrs;
-    c->res_headers = res;
-    memcpy(c->request_id, outer->request_id, sizeof c->request_id);
-    c->client_request_id = outer->client_request_id;
-    c->client_request_id_len = outer->client_request_id_len;
-    c->tls = outer->tls;
-    c->base_url = outer->base_url;
-    c->route = MR_NONE;
-    buf_init(&c->out, MAX_RESPONSE);
-    if (arena_defer(c->arena, out_fini, &c->out)) {
-        buf_fini(&c->out);
-        return;
-    }
-    if (inner_headers(c, outer, rq, hdrs)) {
-        cmp_error_set(&c->err, CMP_ENOMEM, NULL);
-        send_error(c);
-    } else if (rq->err.code) {
-        c->err = rq->err;
-        send_error(c);
-    } else {
-        run(c);
-    }
-    out->status = c->status;
-    out->body = c->res_body.base;
-    out->body_len = c->res_body.len;
-    out->headers = arena_calloc(c->arena, res->size ? res->size : 1, sizeof *out->headers);
-    for (i = 0; out->headers && i < res->size; i++) {
-        out->headers[i].name =
-            arena_strndup(c->arena, res->entries[i].name->base, res->entries[i].name->len);
-        out->headers[i].value =
-            arena_strndup(c->arena, res->entries[i].value.base, res->entries[i].value.len);
-        if (!out->headers[i].name || !out->headers[i].value)
-            break;
-        if (str_eq(out->headers[i].name, strlen(out->headers[i].name), "content-type"))
-            out->body_json = str_has_prefix(out->headers[i].value, res->entries[i].value.len,
-                                            "application/json");
-        out->n_headers++;
-    }
-    if (c->status == 429)
-        metrics_add(&c->w->metrics.throttled, 1);
 }
 
 int http__on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -918,13 +596,13 @@ int http__on_req(h2o_handler_t *self, h2o_req_t *req)
     c->w = (struct http_worker *)req->conn->ctx;
     c->tls = req->input.scheme == &H2O_URL_SCHEME_HTTPS;
     c->route = MR_NONE;
-    buf_init(&c->out, MAX_RESPONSE);
+    buf_init(&c->out, HTTP_MAX_RESPONSE);
     client_request_id(c);
     c->base_url = base_url(c);
-    if (over_limits(c)) {
-        send_error(c);
-    } else if (!serve_op_endpoint(c, req->path.base, path_len)) {
-        if (run(c) == HTTP_PENDING)
+    if (http__over_limits(c)) {
+        http__send_error(c);
+    } else if (!http__serve_op_endpoint(c, req->path.base, path_len)) {
+        if (http__run(c) == HTTP_PENDING)
             return 0;
     }
     finish(c);
