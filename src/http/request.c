@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/str.h"
 #include "core/time.h"
 #include "core/uuid.h"
@@ -75,44 +76,12 @@ void http__common_headers(struct reqctx *c)
         http__add_s(c, "strict-transport-security", "max-age=31536000");
 }
 
+/* The status line's phrase: RFC 9110's, or a generic one for a code cmpd does not name. */
 static const char *reason(int status)
 {
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 204:
-        return "No Content";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 406:
-        return "Not Acceptable";
-    case 411:
-        return "Length Required";
-    case 413:
-        return "Payload Too Large";
-    case 414:
-        return "URI Too Long";
-    case 415:
-        return "Unsupported Media Type";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return status >= 500 ? "Internal Server Error" : "OK";
-    }
+    const char *r = status_reason(status);
+
+    return r ? r : status >= 500 ? "Internal Server Error" : "OK";
 }
 
 void http__send_body(struct reqctx *c, int status, const char *ctype, const char *body, size_t len)
