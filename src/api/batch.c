@@ -14,8 +14,19 @@
 #include "core/json.h"
 #include "core/str.h"
 
-/* Longest id shown back in a message. */
-#define SHOW(n) ((int)((n) > 64 ? 64 : (n)))
+/* Longest id or url shown back in a message, in bytes. */
+#define SHOW_MAX 64
+
+/* How much of p[n] a message shows: at most SHOW_MAX bytes, never cutting a UTF-8 sequence. */
+static int show(const char *p, size_t n)
+{
+    size_t k = n;
+
+    if (n > SHOW_MAX)
+        for (k = SHOW_MAX; k && ((unsigned char)p[k] & 0xC0) == 0x80; k--)
+            ;
+    return (int)k;
+}
 
 /* ---- a JSON value back to text (an inner body sent as an object) ---- */
 
@@ -85,7 +96,7 @@ static void parse_url(struct arena *a, const char *version, const struct json_va
         cmp_error_set(&rq->err, CMP_EBADREQUEST,
                       "The url '%.*s' of a batch request must be relative to the version root "
                       "(/%s).",
-                      SHOW(n), u, version);
+                      show(u, n), u, version);
         return;
     }
     if (n && u[0] == '/') {
@@ -101,7 +112,7 @@ static void parse_url(struct arena *a, const char *version, const struct json_va
         cmp_error_set(&rq->err, CMP_EBADREQUEST,
                       "The url '%.*s' of a batch request names another version than the batch's "
                       "(/%s).",
-                      SHOW(url->u.str.n), url->u.str.p, version);
+                      show(url->u.str.p, url->u.str.n), url->u.str.p, version);
         return;
     }
     rq->path = arena_sprintf(a, "/%s/%.*s", version, (int)n, u);
@@ -242,7 +253,7 @@ static int parse_depends(struct arena *a, struct batch *b, size_t i, const struc
             return cmp_error_set(err, CMP_EBADBODY,
                                  "Invalid batch request %zu: 'dependsOn' names '%.*s', which is "
                                  "not the id of a request of the batch.",
-                                 i + 1, SHOW(v->u.str.n), v->u.str.p);
+                                 i + 1, show(v->u.str.p, v->u.str.n), v->u.str.p);
         rq->depends[rq->n_depends++] = (size_t)at;
     }
     return 0;

@@ -17,6 +17,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/str.h"
 
 /* cmocka.h needs setjmp.h, stdarg.h and stddef.h before it. */
 #include <cmocka.h>
@@ -170,6 +171,28 @@ static void test_batch_url_is_relative_to_the_version_root(void **state)
     assert_non_null(strstr(b.items[4].err.msg, "must be relative"));
     assert_int_equal(b.items[5].err.code, CMP_EBADREQUEST);
     assert_int_equal(b.items[6].err.code, CMP_EBADREQUEST);
+}
+
+/* A long url or id is shown cut at 64 bytes, never inside a UTF-8 sequence. */
+static void test_batch_messages_cut_long_text_on_a_character(void **state)
+{
+    struct batch b;
+    struct cmp_error err;
+    char env[512];
+    const char *at;
+
+    (void)state;
+    /* "https://" + 55 'a' + "\u00e9" (2 bytes, at offsets 63-64) + "/x": the 64th byte is inside
+     * it. */
+    snprintf(env, sizeof env,
+             "{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"https://%s\u00e9/x\"}]}",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_int_equal(parse(env, &b, &err), 0);
+    assert_int_equal(b.items[0].err.code, CMP_EBADREQUEST);
+    at = strstr(b.items[0].err.msg, "https://");
+    assert_non_null(at);
+    assert_true(str_is_utf8(b.items[0].err.msg, strlen(b.items[0].err.msg)));
+    assert_non_null(strstr(at, "aaaa' of a batch request"));
 }
 
 static void test_batch_body_object_base64_or_refused(void **state)
@@ -375,6 +398,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_takes_20_requests_and_refuses_21, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_url_is_relative_to_the_version_root, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_batch_messages_cut_long_text_on_a_character, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_body_object_base64_or_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_orders_by_depends_on, setup, teardown),
