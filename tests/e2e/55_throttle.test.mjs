@@ -6,10 +6,8 @@
 // database share the limits.  Small limits keep it cheap; every test uses tenants of its own.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, createDatabase, describe, E2E_DIR, newTenant, randomUUID, startServer, STORE_KIND, test } from './lib/harness.mjs';
+import { after, before, createDatabase, describe, newTenant, randomUUID, runClientScript, startServer, STORE_KIND, test } from './lib/harness.mjs';
 import { ADMIN_ROLES, assertGraphError, assertStatus, col, countPath, item } from './lib/graph.mjs';
 
 const V = 'v1.0';
@@ -188,19 +186,7 @@ describe('Retry-After (2 s window)', () => {
     const token = await appToken(srv, tenant);
     const before429 = await throttledCount(srv);
     const writes = 7;
-    const { stdout } = await new Promise((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [path.join(E2E_DIR, 'lib', 'graph_client_throttle_run.mjs')],
-        {
-          cwd: E2E_DIR,
-          env: { ...process.env, NODE_EXTRA_CA_CERTS: srv.caPath, CMPD_BASE: `https://localhost:${srv.ports.https}`, CMPD_TOKEN: token, CMPD_WRITES: String(writes) },
-          timeout: 90000,
-        },
-        (err, out, errOut) => (err ? reject(new Error(`graph client script failed: ${err.message}\n${out}\n${errOut}`)) : resolve({ stdout: out })),
-      );
-    });
-    const out = JSON.parse(stdout.trim().split('\n').pop());
+    const out = await runClientScript(srv, 'graph_client_throttle_run.mjs', { token, env: { CMPD_WRITES: String(writes) }, timeout: 90000 });
     for (const [i, c] of out.creates.entries()) assert.ok(c.ok, `create ${i} must succeed through the retries: ${JSON.stringify(c)}`);
     assert.equal(new Set(out.creates.map((c) => c.id)).size, writes, 'each create made one partner');
     assert.ok(out.list.ok, JSON.stringify(out.list));

@@ -7,14 +7,13 @@
 // client's RetryHandler gets through injected 429/503 without losing or doubling a write.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, describe, E2E_DIR, newTenant, randomUUID, runCli, startServer, test } from './lib/harness.mjs';
+import { after, before, describe, newTenant, randomUUID, runClientScript, runCli, startServer, test } from './lib/harness.mjs';
 import { ADMIN_ROLES, assertGraphError, assertStatus, col } from './lib/graph.mjs';
 
 const V = 'v1.0';
@@ -380,19 +379,7 @@ describe('the Graph JavaScript client (default RetryHandler) gets through inject
   test('every write lands once, none lost or doubled', async () => {
     const token = await appToken(srv);
     const writes = 6;
-    const { stdout } = await new Promise((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [path.join(E2E_DIR, 'lib', 'graph_client_throttle_run.mjs')],
-        {
-          cwd: E2E_DIR,
-          env: { ...process.env, NODE_EXTRA_CA_CERTS: srv.caPath, CMPD_BASE: `https://localhost:${srv.ports.https}`, CMPD_TOKEN: token, CMPD_WRITES: String(writes) },
-          timeout: 90000,
-        },
-        (err, out, errOut) => (err ? reject(new Error(`graph client script failed: ${err.message}\n${out}\n${errOut}`)) : resolve({ stdout: out })),
-      );
-    });
-    const out = JSON.parse(stdout.trim().split('\n').pop());
+    const out = await runClientScript(srv, 'graph_client_throttle_run.mjs', { token, env: { CMPD_WRITES: String(writes) }, timeout: 90000 });
     for (const [i, c] of out.creates.entries()) assert.ok(c.ok, `create ${i} must succeed through the retries: ${JSON.stringify(c)}`);
     assert.equal(new Set(out.creates.map((c) => c.id)).size, writes);
     assert.ok(out.list.ok, JSON.stringify(out.list));

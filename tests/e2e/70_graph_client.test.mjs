@@ -4,10 +4,9 @@
 // NODE_EXTRA_CA_CERTS=DIR/tls/ca.pem (lib/graph_client_run.mjs) and reports JSON.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, E2E_DIR, GUID_V4_LOWER_RE, newTenant, REPO, startServer, test } from './lib/harness.mjs';
+import { after, before, E2E_DIR, GUID_V4_LOWER_RE, newTenant, REPO, runClientScript, startServer, test } from './lib/harness.mjs';
 import {
   ADMIN_ROLES,
   assertCollection,
@@ -24,32 +23,15 @@ let srv;
 let out;
 let base;
 
-function runClient(env) {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [path.join(E2E_DIR, 'lib', 'graph_client_run.mjs')],
-      { cwd: E2E_DIR, env: { ...process.env, ...env }, timeout: 60000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`graph client script failed: ${err.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
-        else resolve({ stdout, stderr });
-      },
-    );
-  });
-}
-
 before(async () => {
   srv = await startServer();
   const token = await srv.token({ tenant: newTenant(), roles: ADMIN_ROLES });
   base = `https://localhost:${srv.ports.https}`;
-  const { stdout } = await runClient({
-    NODE_EXTRA_CA_CERTS: srv.caPath,
-    CMPD_BASE: base,
-    CMPD_HTTP_BASE: `http://localhost:${srv.ports.http}`,
-    CMPD_TOKEN: token,
-    CMPD_BODY: path.join(E2E_DIR, 'fixtures', 'create-request.json'),
+  out = await runClientScript(srv, 'graph_client_run.mjs', {
+    token,
+    env: { CMPD_HTTP_BASE: `http://localhost:${srv.ports.http}`, CMPD_BODY: path.join(E2E_DIR, 'fixtures', 'create-request.json') },
+    timeout: 60000,
   });
-  out = JSON.parse(stdout.trim().split('\n').pop());
 });
 after(async () => {
   if (srv && !srv.exit) await srv.destroy();

@@ -8,9 +8,7 @@
 // BatchRequestContent / BatchResponseContent (lib/graph_client_batch_run.mjs, a child node).
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { after, before, describe, E2E_DIR, GUID_RE, newTenant, startServer, test } from './lib/harness.mjs';
+import { after, before, describe, GUID_RE, newTenant, runClientScript, startServer, test } from './lib/harness.mjs';
 import { ADMIN_ROLES, assertGraphError, assertGraphHeaders, assertStatus, col, CT_ERROR, CT_ODATA, COLLECTION, GRAPH_ROOT } from './lib/graph.mjs';
 
 const READ_ROLES = ['DeviceManagementServiceConfig.Read.All'];
@@ -355,17 +353,7 @@ describe('Graph JavaScript client batching', () => {
 
   test('BatchRequestContent / BatchResponseContent against cmpd', async () => {
     const tok = await csrv.token({ tenant: newTenant(), roles: ADMIN_ROLES });
-    const out = await new Promise((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [path.join(E2E_DIR, 'lib', 'graph_client_batch_run.mjs')],
-        { cwd: E2E_DIR, env: { ...process.env, NODE_EXTRA_CA_CERTS: csrv.caPath, CMPD_BASE: `https://localhost:${csrv.ports.https}`, CMPD_TOKEN: tok }, timeout: 60000, maxBuffer: 16 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          if (err) reject(new Error(`batch client script failed: ${err.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
-          else resolve(JSON.parse(stdout.trim().split('\n').pop()));
-        },
-      );
-    });
+    const out = await runClientScript(csrv, 'graph_client_batch_run.mjs', { token: tok, timeout: 60000 });
     assert.equal(out.create.status, 201, JSON.stringify(out));
     assert.match(out.create.body.id, GUID_RE);
     assert.equal(out.create.contentType, CT_ODATA);

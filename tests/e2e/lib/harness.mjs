@@ -168,6 +168,30 @@ export function runCli(args, { env, timeout = CLI_TIMEOUT_MS } = {}) {
   });
 }
 
+/**
+ * Run lib/<script> (a Graph JavaScript client runner) in a child node that trusts srv's CA, with
+ * CMPD_BASE = srv's https root and CMPD_TOKEN = token besides `env`; resolves the JSON object of the
+ * last line it prints.  A runner that fails rejects with its output.
+ */
+export function runClientScript(srv, script, { token, env = {}, timeout = 120000 } = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(E2E_DIR, 'lib', script)],
+      {
+        cwd: E2E_DIR,
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: srv.caPath, CMPD_BASE: `https://localhost:${srv.ports.https}`, ...(token ? { CMPD_TOKEN: token } : {}), ...env },
+        timeout,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${script} failed: ${err.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      },
+    );
+  });
+}
+
 /** Raw HTTP/1.1 request.  `body`: string | Buffer | plain object/array (sent as JSON) | undefined. */
 export function rawRequest({
   scheme = 'http',

@@ -18,11 +18,10 @@
 //  - $orderby: nulls first ascending, last descending; ties by creation order.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { E2E_DIR } from './harness.mjs';
+import { runClientScript } from './harness.mjs';
 import { assertGraphError, assertStatus, bodyFor, col, COLLECTION, countPath, DEFAULTS, PARTNER_STATES, FILTER_TYPES, target } from './graph.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -667,23 +666,7 @@ export async function runGraphClient(srv, token, steps) {
   const file = path.join(dir, 'steps.json');
   await writeFile(file, JSON.stringify(steps));
   try {
-    const stdout = await new Promise((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [path.join(E2E_DIR, 'lib', 'graph_client_odata_run.mjs')],
-        {
-          cwd: E2E_DIR,
-          env: { ...process.env, NODE_EXTRA_CA_CERTS: srv.caPath, CMPD_BASE: `https://localhost:${srv.ports.https}`, CMPD_TOKEN: token, CMPD_STEPS: file },
-          timeout: 120000,
-          maxBuffer: 64 * 1024 * 1024,
-        },
-        (err, so, se) => {
-          if (err) reject(new Error(`graph client script failed: ${err.message}\nstdout: ${so}\nstderr: ${se}`));
-          else resolve(so);
-        },
-      );
-    });
-    return JSON.parse(stdout.trim().split('\n').pop());
+    return await runClientScript(srv, 'graph_client_odata_run.mjs', { token, env: { CMPD_STEPS: file } });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
