@@ -253,8 +253,12 @@ static void *worker_main(void *arg)
 {
     struct http_worker *w = arg;
     struct http_server *s = w->srv;
+    char name[16];
     size_t i;
 
+    /* Named for top -H, perf and gdb: "cmpd-http0", "cmpd-http1", ... */
+    snprintf(name, sizeof name, "cmpd-http%u", (unsigned)(w - s->workers));
+    pthread_setname_np(pthread_self(), name);
     start_receiving(w);
     for (i = 0; i < s->cfg->listener_count; i++) {
         w->socks[i] = h2o_evloop_socket_create(w->loop, w->fds[i], H2O_SOCKET_FLAG_DONT_READ);

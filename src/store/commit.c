@@ -113,6 +113,7 @@ static void *committer_main(void *arg)
     struct store_write **cut;
     size_t n;
 
+    pthread_setname_np(pthread_self(), "cmpd-commit");
     for (;;) {
         pthread_mutex_lock(&c->lock);
         while (!c->head && !c->stopping)

@@ -54,6 +54,7 @@ static void *checkpoint_main(void *arg)
     int copied;
     int rc;
 
+    pthread_setname_np(pthread_self(), "cmpd-checkpoint");
     pthread_mutex_lock(&c->lock);
     for (;;) {
         while (!c->wanted && !c->stopping)
