@@ -68,7 +68,14 @@ int http_listener_parse(const char *url, struct http_listener *out, struct cmp_e
     return 0;
 }
 
-static int bind_listener(const struct http_listener *l, int *out, struct cmp_error *err)
+/*
+ * A socket bound to the listener's address.  `share`: one of the loops' listening sockets
+ * (SO_REUSEPORT, so that the kernel spreads connections over them).  Else a probe, bound and
+ * closed before those: SO_REUSEPORT would as gladly share the port with another process that
+ * set it (a second cmpd started by mistake, which would then get half the connections), and a
+ * socket without it fails there with EADDRINUSE.
+ */
+static int bind_listener(const struct http_listener *l, bool share, int *out, struct cmp_error *err)
 {
     struct addrinfo hints = {
         .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
@@ -81,20 +88,24 @@ static int bind_listener(const struct http_listener *l, int *out, struct cmp_err
         return cmp_error_set(err, CMP_EIO, "cannot resolve %s: %s", l->host, gai_strerror(grc));
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
+        (share && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) ||
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) ||
         (res->ai_family == AF_INET6 &&
          setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
-        bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, SOMAXCONN)) {
+        bind(fd, res->ai_addr, res->ai_addrlen) || (share && listen(fd, SOMAXCONN))) {
         int e = errno;
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);
-        return cmp_error_set(err, CMP_EIO, "cannot listen on %s:%s: %s", l->host, l->port,
-                             strerror(e));
+        return cmp_error_set(
+            err, CMP_EIO, "cannot listen on %s:%s: %s%s", l->host, l->port, strerror(e),
+            e == EADDRINUSE ? " (is another cmpd or server listening there?)" : "");
     }
     freeaddrinfo(res);
-    *out = fd;
+    if (share)
+        *out = fd;
+    else
+        close(fd);
     return 0;
 }
 
@@ -322,7 +333,7 @@ static int init_worker(struct http_server *s, struct http_worker *w, struct cmp_
     h2o_context_init(&w->ctx, w->loop, &s->globalconf);
     http_fault_loop_init(&w->fault, cfg->fault, w->loop, (unsigned)(w - s->workers), &s->stopping);
     for (i = 0; i < cfg->listener_count; i++) {
-        rc = bind_listener(&cfg->listeners[i], &w->fds[i], err);
+        rc = bind_listener(&cfg->listeners[i], true, &w->fds[i], err);
         if (rc)
             return rc;
         w->accept[i].ctx = &w->ctx;
@@ -429,6 +440,11 @@ int http_server_start(const struct http_config *cfg, struct http_server **out,
 
     if (workers == 0 || workers > 64)
         workers = 1;
+    for (i = 0; i < cfg->listener_count; i++) {
+        rc = bind_listener(&cfg->listeners[i], false, NULL, err);
+        if (rc)
+            return rc;
+    }
     rc = server_new(cfg, workers, &s, err);
     if (rc)
         return rc;

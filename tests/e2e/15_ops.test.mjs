@@ -190,6 +190,19 @@ describe('access log destinations and configuration sources', () => {
     assert.match(r.stderr, /unknown option '--no-such-option'/);
   });
 
+  test('a second cmpd on a port another one listens on is refused, not handed half the connections', async () => {
+    // The loops' sockets share their port with SO_REUSEPORT, which the kernel would as gladly
+    // extend to another process setting it: the second cmpd must fail at start instead.
+    const a = await startServer({ listeners: ['http'] });
+    servers.push(a);
+    const other = path.join(dir, 'second');
+    const r = await runCli(['serve', '--data', other, '--listen', `http://127.0.0.1:${a.ports.http}`], { timeout: 20000 });
+    assert.equal(r.signal, null, 'it exited on its own');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${a.ports.http}: Address already in use`));
+    for (let i = 0; i < 8; i++) assertStatus(await a.request('GET', '/healthz'), 200);
+  });
+
   test('cmpd serve --help lists every option with its CMPD_* variable', async () => {
     const r = await runCli(['serve', '--help']);
     assert.equal(r.code, 0);
