@@ -8,12 +8,14 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -393,6 +395,128 @@ static void test_checkpoints_run_on_their_own_thread(void **state)
     free(big);
 }
 
+/* Queue n creates on `s` and wait for them all; each must succeed. */
+static void create_many(struct store *s, struct waited *x, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        prepare(&x[i], STORE_WRITE_INSERT, NULL);
+        assert_true(store_write_async(s, &x[i].w));
+    }
+    for (i = 0; i < n; i++) {
+        wait_done(&x[i]);
+        assert_int_equal(x[i].w.rc, 0);
+        finish(&x[i]);
+    }
+}
+
+/*
+ * With the default durability a group commit's log writes (two per frame) go out in few calls
+ * (sqlite_gather.c), and what they wrote is what every other connection reads, then and after
+ * the database was closed and opened again.
+ */
+static void test_commit_gathers_the_log_writes(void **state)
+{
+    struct fixture *f = *state;
+    static struct waited x[400];
+    struct store *other;
+    uint64_t w0, c0, w1, c1;
+    int64_t n = 0;
+
+    if (strcmp(store_backend(f->store), "sqlite") != 0)
+        skip();
+    store__sqlite_gather_stats(&w0, &c0);
+    create_many(f->store, x, 400);
+    store__sqlite_gather_stats(&w1, &c1);
+    assert_true(w1 - w0 >= 2 * 7); /* a create logs its table and index pages at least once */
+    assert_true(c1 > c0);
+    assert_true((c1 - c0) * 4 <= w1 - w0); /* and in far fewer calls than writes */
+    assert_int_equal(store_open(f->location, &other, &f->err), 0);
+    assert_int_equal(store_partner_count(other, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, 400);
+    store_close(other);
+    store_close(f->store);
+    assert_int_equal(store_open(f->location, &f->store, &f->err), 0);
+    assert_int_equal(store_partner_count(f->store, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, 400);
+}
+
+/*
+ * A gathered log write that fails (here: the file size limit, as a full disk would) fails the
+ * commit's sync and so the commit: its writes get an error, no other connection ever reads them,
+ * and the next batch commits.
+ */
+static void test_commit_fails_when_a_gathered_write_fails(void **state)
+{
+    struct fixture *f = *state;
+    static struct waited x[40];
+    struct store *other;
+    struct rlimit old;
+    struct rlimit lim;
+    struct stat sb;
+    char path[128];
+    char *big;
+    int64_t n = -1;
+    size_t i;
+
+    if (strcmp(store_backend(f->store), "sqlite") != 0)
+        skip();
+    create_many(f->store, x, 5);
+    snprintf(path, sizeof path, "%s/cmpd.db-wal", f->dir);
+    assert_int_equal(stat(path, &sb), 0);
+    big = malloc(3000);
+    assert_non_null(big);
+    memset(big, 'y', 2999);
+    big[2999] = '\0';
+    /* 40 rows of 3 KB cannot fit below the log's current size: its writes must grow it. */
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)sb.st_size + 4096;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    for (i = 0; i < 40; i++) {
+        prepare(&x[i], STORE_WRITE_INSERT, NULL);
+        x[i].p.display_name = big;
+        assert_true(store_write_async(f->store, &x[i].w));
+    }
+    for (i = 0; i < 40; i++)
+        wait_done(&x[i]);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    for (i = 0; i < 40; i++) {
+        assert_int_not_equal(x[i].w.rc, 0);
+        finish(&x[i]);
+    }
+    assert_int_equal(store_open(f->location, &other, &f->err), 0);
+    assert_int_equal(store_partner_count(other, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, 5);
+    store_close(other);
+    create_many(f->store, x, 5);
+    assert_int_equal(store_partner_count(f->store, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, 10);
+    free(big);
+}
+
+/* With --durability process (no sync before a commit is published) nothing is gathered. */
+static void test_commit_without_sync_does_not_gather(void **state)
+{
+    struct fixture *f = *state;
+    static struct waited x[100];
+    uint64_t w0, c0, w1, c1;
+    int64_t n = 0;
+
+    if (strcmp(store_backend(f->store), "sqlite") != 0)
+        skip();
+    assert_int_equal(store_set_durability(f->store, STORE_DURABLE_PROCESS, &f->err), 0);
+    store__sqlite_gather_stats(&w0, &c0);
+    create_many(f->store, x, 100);
+    store__sqlite_gather_stats(&w1, &c1);
+    assert_int_equal(w1, w0);
+    assert_int_equal(c1, c0);
+    assert_int_equal(store_partner_count(f->store, TENANT, NULL, &n, &f->err), 0);
+    assert_int_equal(n, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +528,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durability_sets_synchronous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_write_runs_now, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_run_on_their_own_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_gathers_the_log_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_without_sync_does_not_gather, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_fails_when_a_gathered_write_fails, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

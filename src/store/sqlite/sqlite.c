@@ -346,7 +346,8 @@ static int sq_open(const char *path, struct store **out, struct cmp_error *err)
     s->base.ops = &store__sqlite_ops;
     buf_init(&s->json, STORE_SQLITE_MAX_JSON);
     rc = sqlite3_open_v2(path, &s->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                         store__sqlite_vfs());
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(s->db, 1);
         rc = configure(s, err);
@@ -816,8 +817,21 @@ static int sq_txn_end(struct store *base, bool commit, struct cmp_error *err)
 {
     struct sqlite_store *s = from(base);
 
-    if (commit)
-        return exec_stmt(s, ST_COMMIT, "commit batch", err);
+    if (commit) {
+        /* With synchronous=FULL the log is synced before the commit is published, so its
+         * frames can be written in few calls (sqlite_gather.c). */
+        bool gather = s->base.durability == STORE_DURABLE_DISK;
+        int rc;
+        int grc;
+
+        if (gather)
+            store__sqlite_gather_begin();
+        rc = exec_stmt(s, ST_COMMIT, "commit batch", err);
+        grc = gather ? store__sqlite_gather_end() : SQLITE_OK;
+        if (!rc && grc != SQLITE_OK)
+            rc = store__sqlite_error(s->db, grc, "commit batch", err);
+        return rc;
+    }
     rollback(s);
     return 0;
 }

@@ -9,6 +9,7 @@
  *   sqlite_list.c    listing and counting through store/sql.c, and the statement cache
  *   sqlite_schema.c  the versioned migrations
  *   sqlite_checkpoint.c  WAL checkpoints on a thread of their own, off the commit path
+ *   sqlite_gather.c      the VFS that gathers a group commit's log writes into few calls
  */
 #ifndef CMP_STORE_SQLITE_IMPL_H
 #define CMP_STORE_SQLITE_IMPL_H
@@ -69,6 +70,20 @@ struct sqlite_store {
     atomic_ullong *tenant_epoch;
     struct store__tenant_cache tenants; /* the tenant rows read, filed under the epoch */
 };
+
+/*
+ * The VFS of every connection of this backend (sqlite_gather.c): the default one's, but while
+ * a thread is between store__sqlite_gather_begin() and _end() - around a group commit's COMMIT
+ * on a synchronous=FULL connection, whose log sync follows its frames - its consecutive log
+ * writes go out in few calls.  store__sqlite_vfs() registers it on first use; NULL if it
+ * cannot (the default VFS is used).  _end() writes anything still gathered (SQLite result).
+ */
+#define STORE_SQLITE_VFS "cmpd-gather"
+const char *store__sqlite_vfs(void);
+void store__sqlite_gather_begin(void);
+int store__sqlite_gather_end(void);
+/* Log writes gathered, and the write calls they took (for tests). */
+void store__sqlite_gather_stats(uint64_t *writes, uint64_t *calls);
 
 /* Next to the database file: the tenant epoch (PATH-tenants). */
 #define STORE_SQLITE_EPOCH_SUFFIX "-tenants"
