@@ -6,6 +6,7 @@
  * synchronous pragma, and checkpoints run on their own thread.  With $CMPD_TEST_STORE (a
  * PostgreSQL DSN, tests/run.sh) the same tests run there, each in a tenant of its own.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -347,6 +348,52 @@ static void test_store_write_runs_now(void **state)
     finish(&ins);
 }
 
+/* The nice value of this process's thread named `name` (-100 if there is none). */
+static int thread_nice(const char *name)
+{
+    char path[300];
+    char line[1024];
+    struct dirent *e;
+    DIR *d = opendir("/proc/self/task");
+    int nice = -100;
+    FILE *fp;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) && nice == -100) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        fp = fopen(path, "r");
+        if (!fp || !fgets(line, sizeof line, fp)) {
+            if (fp)
+                fclose(fp);
+            continue;
+        }
+        fclose(fp);
+        line[strcspn(line, "\n")] = '\0';
+        if (strcmp(line, name) != 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        fp = fopen(path, "r");
+        assert_non_null(fp);
+        assert_non_null(fgets(line, sizeof line, fp));
+        fclose(fp);
+        /* Field 19 (nice) counts from the ')' that ends the name (field 2). */
+        {
+            char *p = strrchr(line, ')');
+            int field = 2;
+
+            assert_non_null(p);
+            for (p++; *p && field < 19; p++)
+                if (*p == ' ')
+                    field++;
+            nice = atoi(p);
+        }
+    }
+    closedir(d);
+    return nice;
+}
+
 /* The log is checkpointed by the checkpoint thread (not inside a commit) once it grows. */
 static void test_checkpoints_run_on_their_own_thread(void **state)
 {
@@ -381,6 +428,7 @@ static void test_checkpoints_run_on_their_own_thread(void **state)
     for (tries = 0; tries < 200 && store__checkpointer_runs(ss->checkpointer) == 0; tries++)
         usleep(10000);
     assert_true(store__checkpointer_runs(ss->checkpointer) > 0);
+    assert_int_equal(thread_nice("cmpd-checkpoint"), 10); /* background work */
     /* The pages reached the database file: ~6 MB of rows, far more than its empty size. */
     snprintf(path, sizeof path, "%s/cmpd.db", f->dir);
     for (tries = 0; tries < 200; tries++) {

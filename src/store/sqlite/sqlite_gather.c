@@ -42,8 +42,8 @@ struct gather_file {
 static sqlite3_vfs *unix_vfs;
 static sqlite3_vfs gather_vfs;
 static bool installed;
-static _Thread_local bool gathering;                  /* inside begin/end */
-static _Thread_local struct gather_file *pending;     /* holds bytes not yet written */
+static _Thread_local bool gathering;                 /* inside begin/end */
+static _Thread_local struct gather_file *pending;    /* holds bytes not yet written */
 static atomic_uint_fast64_t stat_writes, stat_calls; /* log writes gathered; calls made */
 
 #define REAL(f) (((struct gather_file *)(f))->real)
