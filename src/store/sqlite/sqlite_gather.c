@@ -89,15 +89,19 @@ static int g_write(sqlite3_file *file, const void *data, int n, sqlite3_int64 of
         FLUSH_OR_RETURN();
         return f->real->pMethods->xWrite(f->real, data, n, off);
     }
-    if (pending && pending != f && (rc = flush(pending)) != SQLITE_OK)
-        return rc;
+    if (pending && pending != f) {
+        rc = flush(pending);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
     atomic_fetch_add_explicit(&stat_writes, 1, memory_order_relaxed);
     if (f->len && off == f->off + (sqlite3_int64)f->len && f->len + (size_t)n <= GATHER_MAX) {
         memcpy(f->buf + f->len, data, (size_t)n);
         f->len += (size_t)n;
         return SQLITE_OK;
     }
-    if ((rc = flush(f)) != SQLITE_OK)
+    rc = flush(f);
+    if (rc != SQLITE_OK)
         return rc;
     if ((size_t)n > GATHER_MAX / 2) {
         atomic_fetch_add_explicit(&stat_calls, 1, memory_order_relaxed);
