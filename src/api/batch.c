@@ -20,12 +20,7 @@
 /* How much of p[n] a message shows: at most SHOW_MAX bytes, never cutting a UTF-8 sequence. */
 static int show(const char *p, size_t n)
 {
-    size_t k = n;
-
-    if (n > SHOW_MAX)
-        for (k = SHOW_MAX; k && ((unsigned char)p[k] & 0xC0) == 0x80; k--)
-            ;
-    return (int)k;
+    return (int)str_utf8_prefix(p, n, SHOW_MAX);
 }
 
 /* ---- a JSON value back to text (an inner body sent as an object) ---- */

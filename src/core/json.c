@@ -171,10 +171,8 @@ static int on_map_key(void *ud, const unsigned char *s, size_t n)
         return stop(c, "a member name is not valid UTF-8");
     for (it = f->head; it; it = it->next) {
         if (it->key_len == n && memcmp(it->key, s, n) == 0) {
-            size_t show = n < 64 ? n : 64;
-            /* Cut at a character boundary: the message must stay valid UTF-8. */
-            while (show < n && show && (s[show] & 0xc0) == 0x80)
-                show--;
+            size_t show = str_utf8_prefix((const char *)s, n, 64);
+
             memcpy(c->detail, s, show);
             c->detail[show] = '\0';
             return stop(c, "duplicate member name");

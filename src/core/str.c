@@ -275,3 +275,12 @@ bool str_is_guid(const char *s, size_t n)
     }
     return true;
 }
+
+size_t str_utf8_prefix(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}

@@ -62,6 +62,12 @@ bool str_is_guid(const char *s, size_t n);
  */
 bool str_is_utf8(const char *s, size_t n);
 
+/*
+ * How many of the n bytes of `s` to show in a message: n, or at most `max`, cut back to the start
+ * of a UTF-8 sequence so that the shown text stays valid UTF-8.
+ */
+size_t str_utf8_prefix(const char *s, size_t n, size_t max);
+
 /* Copy `s` into `dst` lower-cased (dst has n + 1 bytes). */
 void str_lower(char *dst, const char *s, size_t n);
 

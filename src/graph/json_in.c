@@ -64,12 +64,7 @@ static const struct target_prop {
 /* How many of `n` bytes of `s` to show: at most SHOW_MAX, never splitting a UTF-8 sequence. */
 static int shown(const char *s, size_t n)
 {
-    if (n <= SHOW_MAX)
-        return (int)n;
-    n = SHOW_MAX;
-    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return (int)n;
+    return (int)str_utf8_prefix(s, n, SHOW_MAX);
 }
 
 static const char *edm_name(const struct field *f)

@@ -315,6 +315,24 @@ static void test_str_is_utf8_follows_rfc3629(void **state)
             fail_msg("case %zu", i);
 }
 
+/* A prefix shown in a message: whole when short enough, else cut before a continuation byte. */
+static void test_str_utf8_prefix_never_splits_a_character(void **state)
+{
+    const char *e = "ab\xc3\xa9";                  /* "abé": é is 2 bytes at 2..3 */
+    const char *euro = "\xe2\x82\xac\xe2\x82\xac"; /* two 3-byte characters */
+
+    (void)state;
+    assert_int_equal(str_utf8_prefix(e, 4, 4), 4);
+    assert_int_equal(str_utf8_prefix(e, 4, 10), 4);
+    assert_int_equal(str_utf8_prefix(e, 4, 3), 2); /* not half of é */
+    assert_int_equal(str_utf8_prefix(e, 4, 2), 2);
+    assert_int_equal(str_utf8_prefix(euro, 6, 5), 3);
+    assert_int_equal(str_utf8_prefix(euro, 6, 4), 3);
+    assert_int_equal(str_utf8_prefix(euro, 6, 3), 3);
+    assert_int_equal(str_utf8_prefix(euro, 6, 2), 0);
+    assert_int_equal(str_utf8_prefix("", 0, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +347,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_str_is_guid_checks_the_shape),
         cmocka_unit_test(test_str_is_utf8_follows_rfc3629),
+        cmocka_unit_test(test_str_utf8_prefix_never_splits_a_character),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
