@@ -247,7 +247,7 @@ static int g_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, i
             f->real->pMethods->xClose(f->real);
         return rc; /* base.pMethods NULL: SQLite does not close it */
     }
-    if (f->real->pMethods->iVersion < 3) { /* not the unix VFS we know: no gathering */
+    if (f->real->pMethods->iVersion < 3) { /* gather_methods forwards the version-3 methods */
         f->real->pMethods->xClose(f->real);
         return SQLITE_CANTOPEN;
     }
