@@ -161,6 +161,38 @@ run_e2e() { # binary, label, store (sqlite|postgres)
     elif ((f > 0)); then
         failures+=("e2e $2: $f failed")
     fi
+    # Name what failed, so the summary at the end of a CI log says which test without the rest.
+    if ((f > 0 || rc != 0)); then
+        while IFS= read -r line; do
+            failures+=("    $line")
+        done < <(e2e_failed_names "$out" | head -20)
+    fi
+}
+
+e2e_failed_names() { # TAP output -> "file:line  suite > test  (first line of the error)" per failed test
+    awk '
+        function flush() {
+            if (want && err !~ /subtests? failed/) print loc "  " pending (err != "" ? "  (" substr(err, 1, 160) ")" : "")
+            want = 0
+        }
+        /^ *# Subtest: / { depth = index($0, "#") - 1; names[depth / 4] = substr($0, depth + 12); next }
+        /^ *not ok [0-9]+ - / {
+            flush()
+            lvl = (match($0, /[^ ]/) - 1) / 4
+            name = $0; sub(/^ *not ok [0-9]+ - /, "", name); sub(/ *# .*$/, "", name)
+            pending = ""; for (i = 0; i < lvl; i++) pending = pending names[i] " > "
+            pending = pending name; want = 1; loc = ""; err = ""; inerr = 0; next
+        }
+        want && /^ *location: / { loc = $0; sub(/^ *location: *./, "", loc); sub(/.$/, "", loc); n = split(loc, parts, "/"); loc = parts[n]; next }
+        want && /^ *error: / {
+            err = $0; sub(/^ *error: */, "", err)
+            if (err ~ /^[|>]-?$/) { err = ""; inerr = 1 }
+            next
+        }
+        want && inerr { line = $0; sub(/^ */, "", line); if (line != "") { err = line; inerr = 0 }; next }
+        want && /^ *\.\.\.$/ { flush() }
+        END { flush() }
+    ' "$1" | sort -u
 }
 
 run_fuzz() {
