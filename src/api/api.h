@@ -58,6 +58,7 @@ struct api_request {
     const char *tenant;              /* admitted tenant id (NULL on routes that need no token) */
     const unsigned char *paging_key; /* API_PAGING_KEY_LEN bytes: the $skiptoken HMAC key */
     size_t page_size;                /* items per page (API_PAGE_SIZE by default) */
+    bool random_ids;                 /* new partners get v4 GUIDs, not v7 (--ids v4) */
     struct store *store;
     struct arena *arena;
     struct cmp_error *err;

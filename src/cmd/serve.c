@@ -54,6 +54,7 @@ struct serve_opts {
     enum store_durability durability;
     long threads;           /* 0: one per core */
     long page_size;         /* 0: API_PAGE_SIZE */
+    bool random_ids;        /* --ids v4 */
     const char *access_log; /* a path, "-" (stdout, the default) or "off" */
     long max_connections;   /* 0: the default */
     long request_timeout;   /* seconds; 0: the default */
@@ -104,6 +105,20 @@ static int set_cloud(void *o, const char *v, bool first, char *why, size_t n)
         return -1;
     }
     OPTS(o)->cloud = v;
+    return 0;
+}
+
+static int set_ids(void *o, const char *v, bool first, char *why, size_t n)
+{
+    (void)first;
+    if (strcmp(v, "v7") == 0) {
+        OPTS(o)->random_ids = false;
+    } else if (strcmp(v, "v4") == 0) {
+        OPTS(o)->random_ids = true;
+    } else {
+        snprintf(why, n, "v7 or v4, not '%s'", v);
+        return -1;
+    }
     return 0;
 }
 
@@ -192,6 +207,11 @@ static const struct cmd_opt serve_options[] = {
                  "items per listing page, 1..1000 (default 1000); $top above it\n"
                  "is clamped",
                  struct serve_opts, page_size, 1, API_PAGE_SIZE),
+    CMD_OPT_FN("ids", "KIND",
+               "ids of new partners: v7 (default: GUIDs that begin with their\n"
+               "creation time, so they sort in creation order and cost the index\n"
+               "less) or v4 (random GUIDs)",
+               false, set_ids),
     CMD_OPT_STRING("access-log", "PATH",
                    "a JSON line per request to PATH (appended, mode 0600), - for\n"
                    "standard output (the default), or off",
@@ -434,6 +454,7 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.tenants = o->tenants;
     st->cfg.paging_key = st->paging_key;
     st->cfg.page_size = o->page_size ? (size_t)o->page_size : API_PAGE_SIZE;
+    st->cfg.random_ids = o->random_ids;
     st->cfg.max_connections = connection_cap((size_t)o->max_connections);
     st->cfg.request_timeout_ms = (unsigned)o->request_timeout * 1000;
     st->cfg.max_url = (size_t)o->max_url;

@@ -394,6 +394,7 @@ static int dispatch(struct reqctx *c, const struct route_match *m)
         m->public_target ? NULL : c->tenant; /* arena-owned: a queued write outlives `who` */
     r->paging_key = cfg->paging_key;
     r->page_size = cfg->page_size ? cfg->page_size : API_PAGE_SIZE;
+    r->random_ids = cfg->random_ids;
     r->store = c->w->store;
     r->arena = c->arena;
     r->err = &c->err;

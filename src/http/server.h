@@ -45,6 +45,7 @@ struct http_config {
     enum api_tenant_mode tenants;
     const unsigned char *paging_key; /* API_PAGING_KEY_LEN bytes */
     size_t page_size;                /* items per listing page */
+    bool random_ids;                 /* --ids v4: random GUIDs for new partners, not v7 */
     bool access_log;                 /* write a JSON line per request to access_log_fd */
     int access_log_fd;
     size_t max_connections;      /* open connections per process (0: HTTP_DEFAULT_MAX_CONNS) */

@@ -3,7 +3,7 @@
 // lastHeartbeatDateTime kept exactly, every enum member and target type.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, GUID_V4_LOWER_RE, newTenant, randomUUID, startServer, test } from './lib/harness.mjs';
+import { after, before, describe, GUID_V4_LOWER_RE, GUID_V7_LOWER_RE, guidV7Ms, newTenant, randomUUID, startServer, test } from './lib/harness.mjs';
 import {
   ADMIN_ROLES,
   applyValues,
@@ -52,7 +52,7 @@ async function create(v, body, { scheme = 'https', headers } = {}) {
 async function createModel(v, values, opts = {}) {
   const r = await create(v, bodyFor(values, { version: v, hash: opts.hash ?? true }));
   const id = r.json.id;
-  assert.match(id, GUID_V4_LOWER_RE, 'server id: lowercase RFC 4122 v4 GUID');
+  assert.match(id, GUID_V7_LOWER_RE, 'server id: lowercase RFC 9562 v7 GUID');
   const m = applyValues({ ...DEFAULTS, id }, values);
   assertGraphHeaders(r, { scheme: 'https', kind: 'odata' });
   assert.equal(r.headers.location, `${base()}/${v}/deviceManagement/complianceManagementPartners/${id}`);
@@ -98,7 +98,7 @@ describe('create', () => {
     const req = loadFixture('create-request.json');
     const r = await create('v1.0', req);
     const id = r.json.id;
-    assert.match(id, GUID_V4_LOWER_RE);
+    assert.match(id, GUID_V7_LOWER_RE);
     assert.equal(r.headers.location, `${base()}/v1.0/deviceManagement/complianceManagementPartners/${id}`);
     assertGraphHeaders(r, { scheme: 'https', kind: 'odata' });
     const m = { ...DEFAULTS, ...seedModel(), id };
@@ -123,13 +123,13 @@ describe('create', () => {
     const clientId = '11111111-1111-4111-8111-111111111111';
     const r = await create('v1.0', { id: clientId, displayName: 'client id' });
     assert.notEqual(r.json.id, clientId);
-    assert.match(r.json.id, GUID_V4_LOWER_RE);
+    assert.match(r.json.id, GUID_V7_LOWER_RE);
     const m = { ...DEFAULTS, id: r.json.id, displayName: 'client id' };
     store.set(m.id, m);
     const g = await srv.request('GET', item('v1.0', clientId), { token: tok });
     assertGraphError(g, { status: 404, code: 'ResourceNotFound', wrapped: true, scheme: 'https' });
     const r2 = await create('beta', { id: 'not even a guid', displayName: 'client id 2' });
-    assert.match(r2.json.id, GUID_V4_LOWER_RE);
+    assert.match(r2.json.id, GUID_V7_LOWER_RE);
     store.set(r2.json.id, { ...DEFAULTS, id: r2.json.id, displayName: 'client id 2' });
   });
 
@@ -140,6 +140,19 @@ describe('create', () => {
       ids.add(m.id);
     }
     assert.equal(ids.size, 10);
+  });
+
+  test('ids are version 7: they begin with the time of creation and sort in creation order', async () => {
+    const made = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = Date.now();
+      const m = await createModel(i % 2 ? 'beta' : 'v1.0', { displayName: `t${i}` });
+      const t1 = Date.now();
+      const ms = guidV7Ms(m.id);
+      assert.ok(ms >= t0 && ms <= t1, `${m.id}: ${ms} within [${t0}, ${t1}]`);
+      made.push(m.id);
+    }
+    assert.deepEqual([...made].sort(), made, 'one after another, each id sorts after the last');
   });
 
   test('@odata.type with or without "#" on input; always "#" on output', async () => {
@@ -497,6 +510,32 @@ describe('delete', () => {
       assertCollection(r.json, [...store.values()], v);
     }
     await expectCount(store.size);
+  });
+});
+
+describe('--ids v4', () => {
+  let s4;
+  before(async () => {
+    s4 = await startServer({ args: ['--ids', 'v4'] });
+  });
+  after(async () => {
+    if (s4 && !s4.exit) await s4.destroy();
+  });
+
+  test('new partners get random version 4 GUIDs', async () => {
+    const t = await s4.token({ tenant: newTenant(), roles: ADMIN_ROLES });
+    const ids = new Set();
+    for (const v of VERSIONS) {
+      for (let i = 0; i < 3; i++) {
+        const r = await s4.request('POST', col(v), { token: t, body: { displayName: `v4 ${i}` } });
+        assertStatus(r, 201);
+        assert.match(r.json.id, GUID_V4_LOWER_RE);
+        ids.add(r.json.id);
+        const g = await s4.request('GET', item(v, r.json.id), { token: t });
+        assertStatus(g, 200);
+      }
+    }
+    assert.equal(ids.size, 6);
   });
 });
 

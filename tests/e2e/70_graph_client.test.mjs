@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, E2E_DIR, GUID_V4_LOWER_RE, newTenant, REPO, runClientScript, startServer, test } from './lib/harness.mjs';
+import { after, before, E2E_DIR, GUID_V7_LOWER_RE, newTenant, REPO, runClientScript, startServer, test } from './lib/harness.mjs';
 import {
   ADMIN_ROLES,
   assertCollection,
@@ -66,7 +66,7 @@ test('fixtures are the spec\'s examples', (t) => {
 
 test('the documented .api(...).post(body) with the seed example -> the seed response shape with a server id', () => {
   const created = ok('create');
-  assert.match(created.id, GUID_V4_LOWER_RE);
+  assert.match(created.id, GUID_V7_LOWER_RE);
   // exact body: the spec order, the example's values, defaults for the rest, '#' on every @odata.type
   assertEntity(created, seed(), 'v1.0');
   // and the shape of spec/examples/create-response.json: the same members and values, id aside

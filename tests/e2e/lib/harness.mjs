@@ -127,6 +127,13 @@ export { before, after, beforeEach, afterEach } from 'node:test';
 
 export const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const GUID_V4_LOWER_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** What cmpd assigns to new partners by default (`--ids v7`): lowercase RFC 9562 version 7 GUIDs. */
+export const GUID_V7_LOWER_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The Unix time in ms that a version 7 GUID begins with. */
+export function guidV7Ms(id) {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
 
 export function newTenant() {
   return randomUUID();
