@@ -59,6 +59,29 @@ static int long_in(const char *v, long lo, long hi, long *out, char *why, size_t
     return 0;
 }
 
+/* The index of `v` among `choices` into *out; -1 with "a, b or c, not 'v'" otherwise. */
+static int choice_in(const char *v, const char *const *choices, int *out, char *why, size_t n)
+{
+    size_t k = 0;
+    int i;
+
+    for (i = 0; choices[i]; i++) {
+        if (strcmp(v, choices[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    for (i = 0; choices[i] && k < n; i++)
+        k += (size_t)snprintf(why + k, n - k, "%s%s",
+                              i == 0           ? ""
+                              : choices[i + 1] ? ", "
+                                               : " or ",
+                              choices[i]);
+    if (k < n)
+        snprintf(why + k, n - k, ", not '%s'", v);
+    return -1;
+}
+
 /* Give option `o` its value `v`, as its kind says. */
 static int store_value(const struct cmd_opt *o, void *opts, const char *v, bool first, char *why,
                        size_t n)
@@ -71,6 +94,8 @@ static int store_value(const struct cmd_opt *o, void *opts, const char *v, bool 
         return 0;
     case CMD_VALUE_LONG:
         return long_in(v, o->min, o->max, (long *)(void *)field, why, n);
+    case CMD_VALUE_CHOICE:
+        return choice_in(v, o->choices, (int *)(void *)field, why, n);
     case CMD_VALUE_FN:
         break;
     }

@@ -23,6 +23,7 @@ enum cmd_value {
     CMD_VALUE_FN,     /* whatever `set` makes of it */
     CMD_VALUE_STRING, /* a `const char *` at `offset` in the options */
     CMD_VALUE_LONG,   /* a decimal `long` in [min, max] at `offset` */
+    CMD_VALUE_CHOICE, /* one of `choices`: its index, an `int` at `offset` */
 };
 
 struct cmd_opt {
@@ -38,27 +39,40 @@ struct cmd_opt {
      */
     int (*set)(void *opts, const char *value, bool first, char *why, size_t why_len);
     enum cmd_value kind;
-    size_t offset; /* CMD_VALUE_STRING, CMD_VALUE_LONG */
-    long min, max; /* CMD_VALUE_LONG */
+    size_t offset;              /* CMD_VALUE_STRING, CMD_VALUE_LONG */
+    long min, max;              /* CMD_VALUE_LONG */
+    const char *const *choices; /* CMD_VALUE_CHOICE: the names, NULL-terminated */
 };
 
 /* An option whose value `set` takes. */
 #define CMD_OPT_FN(name, arg, help, repeat, set)                                                   \
     {                                                                                              \
-        name, arg, help, repeat, set, CMD_VALUE_FN, 0, 0, 0                                        \
+        name, arg, help, repeat, set, CMD_VALUE_FN, 0, 0, 0, NULL                                  \
     }
 
 /* A string option stored in field `field` of options struct `type`. */
 #define CMD_OPT_STRING(name, arg, help, type, field)                                               \
     {                                                                                              \
-        name, arg, help, false, NULL, CMD_VALUE_STRING, offsetof(type, field), 0, 0                \
+        name, arg, help, false, NULL, CMD_VALUE_STRING, offsetof(type, field), 0, 0, NULL          \
     }
 
 /* A number in [min, max] stored in the `long` field `field` of options struct `type`. */
 #define CMD_OPT_LONG(name, arg, help, type, field, min, max)                                       \
     {                                                                                              \
-        name, arg, help, false, NULL, CMD_VALUE_LONG, offsetof(type, field), min, max              \
+        name, arg, help, false, NULL, CMD_VALUE_LONG, offsetof(type, field), min, max, NULL        \
     }
+
+/*
+ * One of the names given as the last arguments, stored as its index in the `int` field `field` of
+ * options struct `type` (the first name is 0); any other value is refused with the list of names.
+ */
+/* clang-format off */
+#define CMD_OPT_CHOICE(name, arg, help, type, field, ...)                                          \
+    {                                                                                              \
+        name, arg, help, false, NULL, CMD_VALUE_CHOICE, offsetof(type, field), 0, 0,               \
+        (const char *const[]){__VA_ARGS__, NULL}                                                   \
+    }
+/* clang-format on */
 
 /*
  * Fill `opts` from the config file, the environment and argv (argv[0] is the subcommand).

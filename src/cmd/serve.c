@@ -50,11 +50,11 @@ struct serve_opts {
     const char *tls_key;
     const char *jwks;
     const char *cloud;
-    enum api_tenant_mode tenants;
-    enum store_durability durability;
+    int tenants;            /* enum api_tenant_mode: the index of --tenants' choice */
+    int durability;         /* enum store_durability, likewise */
     long threads;           /* 0: one per core */
     long page_size;         /* 0: API_PAGE_SIZE */
-    bool random_ids;        /* --ids v4 */
+    int ids;                /* 0: v7, 1: v4 */
     const char *access_log; /* a path, "-" (stdout, the default) or "off" */
     long max_connections;   /* 0: the default */
     long request_timeout;   /* seconds; 0: the default */
@@ -68,6 +68,10 @@ struct serve_opts {
 };
 
 #define OPTS(p) ((struct serve_opts *)(p))
+
+/* The choice options store the index of the name given: the enums follow the names' order. */
+_Static_assert(API_TENANTS_AUTO == 0 && API_TENANTS_REGISTERED == 1, "--tenants auto|registered");
+_Static_assert(STORE_DURABLE_DISK == 0 && STORE_DURABLE_PROCESS == 1, "--durability disk|process");
 
 static int set_listen(void *o, const char *v, bool first, char *why, size_t n)
 {
@@ -83,20 +87,6 @@ static int set_listen(void *o, const char *v, bool first, char *why, size_t n)
     return 0;
 }
 
-static int set_tenants(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    if (strcmp(v, "auto") == 0) {
-        OPTS(o)->tenants = API_TENANTS_AUTO;
-    } else if (strcmp(v, "registered") == 0) {
-        OPTS(o)->tenants = API_TENANTS_REGISTERED;
-    } else {
-        snprintf(why, n, "auto or registered, not '%s'", v);
-        return -1;
-    }
-    return 0;
-}
-
 static int set_cloud(void *o, const char *v, bool first, char *why, size_t n)
 {
     (void)first;
@@ -105,48 +95,6 @@ static int set_cloud(void *o, const char *v, bool first, char *why, size_t n)
         return -1;
     }
     OPTS(o)->cloud = v;
-    return 0;
-}
-
-static int set_ids(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    if (strcmp(v, "v7") == 0) {
-        OPTS(o)->random_ids = false;
-    } else if (strcmp(v, "v4") == 0) {
-        OPTS(o)->random_ids = true;
-    } else {
-        snprintf(why, n, "v7 or v4, not '%s'", v);
-        return -1;
-    }
-    return 0;
-}
-
-static int set_durability(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    if (strcmp(v, "disk") == 0) {
-        OPTS(o)->durability = STORE_DURABLE_DISK;
-    } else if (strcmp(v, "process") == 0) {
-        OPTS(o)->durability = STORE_DURABLE_PROCESS;
-    } else {
-        snprintf(why, n, "disk or process, not '%s'", v);
-        return -1;
-    }
-    return 0;
-}
-
-static int set_throttle(void *o, const char *v, bool first, char *why, size_t n)
-{
-    (void)first;
-    if (strcmp(v, "off") == 0) {
-        OPTS(o)->throttle = 0;
-    } else if (strcmp(v, "intune") == 0) {
-        OPTS(o)->throttle = 1;
-    } else {
-        snprintf(why, n, "off or intune, not '%s'", v);
-        return -1;
-    }
     return 0;
 }
 
@@ -188,30 +136,30 @@ static const struct cmd_opt serve_options[] = {
                    struct serve_opts, tls_key),
     CMD_OPT_STRING("jwks", "FILE", "also accept tokens signed by the keys of this JWKS file",
                    struct serve_opts, jwks),
-    CMD_OPT_FN("tenants", "MODE",
-               "auto (default: unknown tenants are registered, licensed) or\n"
-               "registered (only tenants added with `cmpd tenant add`)",
-               false, set_tenants),
+    CMD_OPT_CHOICE("tenants", "MODE",
+                   "auto (default: unknown tenants are registered, licensed) or\n"
+                   "registered (only tenants added with `cmpd tenant add`)",
+                   struct serve_opts, tenants, "auto", "registered"),
     CMD_OPT_FN("cloud", "NAME",
                "global (default), usgov, usgov-dod or china: the token\n"
                "audiences and issuers accepted, the Graph root of @odata.context",
                false, set_cloud),
-    CMD_OPT_FN("durability", "MODE",
-               "disk (default): a write is answered once it is on disk (fsync), surviving\n"
-               "power loss; process: once the data survives a crash of cmpd, not of the\n"
-               "machine (SQLite synchronous=NORMAL; PostgreSQL commits stay on disk)",
-               false, set_durability),
+    CMD_OPT_CHOICE("durability", "MODE",
+                   "disk (default): a write is answered once it is on disk (fsync), surviving\n"
+                   "power loss; process: once the data survives a crash of cmpd, not of the\n"
+                   "machine (SQLite synchronous=NORMAL; PostgreSQL commits stay on disk)",
+                   struct serve_opts, durability, "disk", "process"),
     CMD_OPT_LONG("threads", "N", "event loops, 1..64 (default: one per core)", struct serve_opts,
                  threads, 1, 64),
     CMD_OPT_LONG("page-size", "N",
                  "items per listing page, 1..1000 (default 1000); $top above it\n"
                  "is clamped",
                  struct serve_opts, page_size, 1, API_PAGE_SIZE),
-    CMD_OPT_FN("ids", "KIND",
-               "ids of new partners: v7 (default: GUIDs that begin with their\n"
-               "creation time, so they sort in creation order and cost the index\n"
-               "less) or v4 (random GUIDs)",
-               false, set_ids),
+    CMD_OPT_CHOICE("ids", "KIND",
+                   "ids of new partners: v7 (default: GUIDs that begin with their\n"
+                   "creation time, so they sort in creation order and cost the index\n"
+                   "less) or v4 (random GUIDs)",
+                   struct serve_opts, ids, "v7", "v4"),
     CMD_OPT_STRING("access-log", "PATH",
                    "a JSON line per request to PATH (appended, mode 0600), - for\n"
                    "standard output (the default), or off",
@@ -229,12 +177,12 @@ static const struct cmd_opt serve_options[] = {
     CMD_OPT_LONG("max-header-size", "BYTES",
                  "larger request headers, all together: 431 (default 32768)", struct serve_opts,
                  max_header_bytes, 1024, 262144),
-    CMD_OPT_FN("throttle", "MODE",
-               "off (default) or intune: 429 TooManyRequests past Intune's\n"
-               "limits per 20 s - per tenant 200 writes (POST, PUT, PATCH,\n"
-               "DELETE) and 2000 requests, per app in a tenant 100 and 1000;\n"
-               "on PostgreSQL for all instances together",
-               false, set_throttle),
+    CMD_OPT_CHOICE("throttle", "MODE",
+                   "off (default) or intune: 429 TooManyRequests past Intune's\n"
+                   "limits per 20 s - per tenant 200 writes (POST, PUT, PATCH,\n"
+                   "DELETE) and 2000 requests, per app in a tenant 100 and 1000;\n"
+                   "on PostgreSQL for all instances together",
+                   struct serve_opts, throttle, "off", "intune"),
     CMD_OPT_LONG("throttle-tenant-writes", "N",
                  "writes per window per tenant (0: no limit); any --throttle-*\n"
                  "option turns throttling on, with Intune's values for the others",
@@ -449,12 +397,12 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     st->cfg.ssl_ctx = st->ssl;
     st->cfg.threads = (unsigned)o->threads;
     st->cfg.store_location = o->store ? o->store : o->data;
-    st->cfg.durability = o->durability;
+    st->cfg.durability = (enum store_durability)o->durability;
     st->cfg.keys = st->keys;
-    st->cfg.tenants = o->tenants;
+    st->cfg.tenants = (enum api_tenant_mode)o->tenants;
     st->cfg.paging_key = st->paging_key;
     st->cfg.page_size = o->page_size ? (size_t)o->page_size : API_PAGE_SIZE;
-    st->cfg.random_ids = o->random_ids;
+    st->cfg.random_ids = o->ids == 1;
     st->cfg.max_connections = connection_cap((size_t)o->max_connections);
     st->cfg.request_timeout_ms = (unsigned)o->request_timeout * 1000;
     st->cfg.max_url = (size_t)o->max_url;

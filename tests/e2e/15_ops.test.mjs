@@ -185,6 +185,12 @@ describe('access log destinations and configuration sources', () => {
     r = await runCli(['serve', '--listen', 'http://127.0.0.1:1'], { env: { CMPD_PAGE_SIZE: '0' } });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /page-size \(CMPD_PAGE_SIZE\)/);
+    r = await runCli(['serve', '--listen', 'http://127.0.0.1:1', '--ids', 'v5']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /ids \(command line\): v7 or v4, not 'v5'/);
+    r = await runCli(['serve', '--listen', 'http://127.0.0.1:1'], { env: { CMPD_DURABILITY: 'fsync' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /durability \(CMPD_DURABILITY\): disk or process, not 'fsync'/);
     r = await runCli(['serve', '--no-such-option']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown option '--no-such-option'/);
@@ -206,7 +212,7 @@ describe('access log destinations and configuration sources', () => {
   test('cmpd serve --help lists every option with its CMPD_* variable', async () => {
     const r = await runCli(['serve', '--help']);
     assert.equal(r.code, 0);
-    for (const o of ['data', 'store', 'listen', 'public-url', 'tls-cert', 'tls-key', 'jwks', 'tenants', 'cloud', 'threads', 'page-size', 'access-log']) {
+    for (const o of ['data', 'store', 'listen', 'public-url', 'tls-cert', 'tls-key', 'jwks', 'tenants', 'cloud', 'durability', 'threads', 'page-size', 'ids', 'access-log', 'throttle']) {
       assert.match(r.stdout, new RegExp(`--${o} `), o);
       assert.ok(r.stdout.includes(`CMPD_${o.toUpperCase().replaceAll('-', '_')}`), o);
     }

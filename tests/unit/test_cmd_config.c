@@ -24,6 +24,7 @@ struct opts {
     size_t count;
     const char *path;
     long level;
+    int mode;
 };
 
 static int set_name(void *o, const char *v, bool first, char *why, size_t n)
@@ -82,6 +83,7 @@ static const struct cmd_opt table[] = {
     CMD_OPT_FN("config", "FILE", "config file", false, set_config),
     CMD_OPT_STRING("path", "P", "a string field", struct opts, path),
     CMD_OPT_LONG("level", "N", "a number field", struct opts, level, 1, 10),
+    CMD_OPT_CHOICE("mode", "M", "a choice", struct opts, mode, "off", "on", "auto"),
 };
 
 #define N_OPTS (sizeof table / sizeof *table)
@@ -246,6 +248,33 @@ static void test_config_field_options(void **state)
     unsetenv("CMPD_PATH");
 }
 
+/* A choice is stored as the index of its name; anything else (a case variant, an empty value, a
+ * number) is refused. */
+static void test_config_choice_options(void **state)
+{
+    struct fixture *f = *state;
+    char *last[] = {"test", "--mode", "auto"};
+    char *first[] = {"test", "--mode=off"};
+    char *upper[] = {"test", "--mode", "AUTO"};
+    char *empty[] = {"test", "--mode="};
+    char *index[] = {"test", "--mode", "1"};
+    char *none[] = {"test"};
+
+    assert_int_equal(parse(f, 3, last), 0);
+    assert_int_equal(f->o.mode, 2);
+    assert_int_equal(parse(f, 2, first), 0);
+    assert_int_equal(f->o.mode, 0);
+    assert_int_equal(parse(f, 3, upper), 2);
+    assert_int_equal(parse(f, 2, empty), 2);
+    assert_int_equal(parse(f, 3, index), 2);
+    setenv("CMPD_MODE", "on", 1);
+    assert_int_equal(parse(f, 1, none), 0);
+    assert_int_equal(f->o.mode, 1);
+    setenv("CMPD_MODE", "sometimes", 1);
+    assert_int_equal(parse(f, 1, none), 2);
+    unsetenv("CMPD_MODE");
+}
+
 static void test_config_help_wins(void **state)
 {
     struct fixture *f = *state;
@@ -258,9 +287,13 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_config_command_line_forms),    T(test_config_precedence_file_env_args),
-        T(test_config_file_from_environment), T(test_config_refuses_bad_input),
-        T(test_config_field_options),         T(test_config_help_wins),
+        T(test_config_command_line_forms),
+        T(test_config_precedence_file_env_args),
+        T(test_config_file_from_environment),
+        T(test_config_refuses_bad_input),
+        T(test_config_field_options),
+        T(test_config_choice_options),
+        T(test_config_help_wins),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
