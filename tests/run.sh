@@ -62,12 +62,21 @@ run_unit() { # binary, label, output file [VAR=value...]: run one cmocka binary 
     passed=$((passed + p))
     failed=$((failed + f))
     if ((rc != 0 && f == 0)); then
-        # A crash or sanitizer report ends the binary before cmocka counts a failure.
+        # A crash or sanitizer report ends the binary before cmocka counts a failure: the test
+        # it was running is the last one begun.
         failed=$((failed + 1))
-        failures+=("$label $(basename "$t") exited $rc")
+        failures+=("$label $(basename "$t") exited $rc in $(grep -E '^\[ RUN      \] ' "$out" | tail -1 | cut -c14-)")
     elif ((f > 0)); then
         failures+=("$label $(basename "$t"): $f failed")
+        add_names < <(grep -E '^\[  (FAILED|ERROR)   ?\] [A-Za-z_][A-Za-z0-9_]*$' "$out" | cut -c14- | sort -u)
     fi
+}
+
+add_names() { # lines on stdin -> indented entries of the closing summary (at most 20)
+    local line n=0
+    while IFS= read -r line && ((n++ < 20)); do
+        failures+=("    $line")
+    done
 }
 
 run_units() { # build dir, label
@@ -163,9 +172,7 @@ run_e2e() { # binary, label, store (sqlite|postgres)
     fi
     # Name what failed, so the summary at the end of a CI log says which test without the rest.
     if ((f > 0 || rc != 0)); then
-        while IFS= read -r line; do
-            failures+=("    $line")
-        done < <(e2e_failed_names "$out" | head -20)
+        add_names < <(e2e_failed_names "$out")
     fi
 }
 
