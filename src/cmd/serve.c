@@ -343,8 +343,10 @@ static int prepare(const struct serve_opts *o, struct serve_state *st, struct cm
     size_t i;
     int rc;
 
+    /* A port in use is refused before anything is created (data directory, keys, schema). */
     for (i = 0; i < o->listen_count; i++) {
         rc = http_listener_parse(o->listen[i], &st->listeners[i], err);
+        rc = rc ? rc : http_listener_check(&st->listeners[i], err);
         if (rc)
             return rc;
         any_tls |= st->listeners[i].tls;

@@ -109,6 +109,11 @@ static int bind_listener(const struct http_listener *l, bool share, int *out, st
     return 0;
 }
 
+int http_listener_check(const struct http_listener *l, struct cmp_error *err)
+{
+    return bind_listener(l, false, NULL, err);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err);
 
 /*
@@ -441,7 +446,7 @@ int http_server_start(const struct http_config *cfg, struct http_server **out,
     if (workers == 0 || workers > 64)
         workers = 1;
     for (i = 0; i < cfg->listener_count; i++) {
-        rc = bind_listener(&cfg->listeners[i], false, NULL, err);
+        rc = http_listener_check(&cfg->listeners[i], err);
         if (rc)
             return rc;
     }

@@ -67,6 +67,13 @@ struct http_config {
 int http_listener_parse(const char *url, struct http_listener *out, struct cmp_error *err);
 
 /*
+ * Is the listener's address free?  Bound once without SO_REUSEPORT and closed: 0, or CMP_EIO
+ * with "cannot listen on HOST:PORT: ..." (for a port in use, asking whether another cmpd or
+ * server listens there).  http_server_start() checks again just before it binds.
+ */
+int http_listener_check(const struct http_listener *l, struct cmp_error *err);
+
+/*
  * Bind every listener, open the stores and start the threads.  On success *out runs until
  * http_server_stop().  The config must outlive the server.
  */

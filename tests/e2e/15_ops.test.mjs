@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, newTenant, runCli, startServer, test } from './lib/harness.mjs';
 import { ADMIN_ROLES, assertGraphError, assertStatus, col, item } from './lib/graph.mjs';
@@ -206,6 +207,7 @@ describe('access log destinations and configuration sources', () => {
     assert.equal(r.signal, null, 'it exited on its own');
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${a.ports.http}: Address already in use`));
+    assert.ok(!existsSync(other), 'refused before it created its data directory');
     for (let i = 0; i < 8; i++) assertStatus(await a.request('GET', '/healthz'), 200);
   });
 
